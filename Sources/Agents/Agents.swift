@@ -1,0 +1,3 @@
+// Agents: DDPG, TD3, SAC, PPO, TRPO; replay and rollout buffers; the training loop.
+import Nets
+import Envs

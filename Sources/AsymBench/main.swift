@@ -1,0 +1,2 @@
+import Nets
+print("asym-bench")

@@ -1,0 +1,4 @@
+// Pipeline: YAML → stage graph → executors (see DESIGN.md).
+import Agents
+import Store
+import Report
