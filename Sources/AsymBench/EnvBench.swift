@@ -1,0 +1,2 @@
+/// Steps/s of every registered environment, single thread, random actions.
+func benchEnvironments() {}

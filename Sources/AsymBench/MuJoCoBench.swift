@@ -1,0 +1,2 @@
+/// MuJoCo tasks against the bare `mj_step` cost of their frame skip.
+func benchMuJoCo() {}
