@@ -1,8 +1,78 @@
 import CBLAS
 
+// Every BLAS call in Asym goes through this file.
+//
+// Matrices are row-major Float32. At the paper's small sizes the cost is call
+// overhead rather than FLOPs (DESIGN.md, performance notes: a 1×16·16×16
+// product takes 0.21 µs in sgemm and 0.06 µs in a plain loop), so products
+// below `plainLoopLimit` multiply-adds run in a plain loop instead.
+
 /// Pins OpenBLAS to one thread: parallelism comes from running many training
 /// processes, and one thread keeps results independent of the machine.
 /// The corresponding C function is `openblas_set_num_threads`.
 public func setSingleThreadedBLAS() {
     openblas_set_num_threads(1)
+}
+
+/// Products with at most this many multiply-adds skip sgemm.
+@usableFromInline let plainLoopLimit = 4096
+
+/// How an operand is read.
+public enum Transpose: Sendable { case none, transposed }
+
+/// C = alpha · op(A) · op(B) + beta · C, all row-major; op(A) is m×k, op(B) is k×n, C is m×n.
+/// `lda`, `ldb`, `ldc` are the row strides of A, B, C as stored.
+/// The corresponding C function is `cblas_sgemm`.
+@inline(__always)
+public func gemm(_ transA: Transpose, _ transB: Transpose,
+                 m: Int, n: Int, k: Int,
+                 alpha: Float = 1,
+                 _ a: UnsafePointer<Float>, lda: Int,
+                 _ b: UnsafePointer<Float>, ldb: Int,
+                 beta: Float,
+                 _ c: UnsafeMutablePointer<Float>, ldc: Int) {
+    if m * n * k <= plainLoopLimit {
+        plainGemm(transA, transB, m: m, n: n, k: k, alpha: alpha, a, lda: lda, b, ldb: ldb, beta: beta, c, ldc: ldc)
+        return
+    }
+    cblas_sgemm(CblasRowMajor,
+                transA == .none ? CblasNoTrans : CblasTrans,
+                transB == .none ? CblasNoTrans : CblasTrans,
+                Int32(m), Int32(n), Int32(k), alpha,
+                a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+}
+
+/// sgemm without the BLAS call overhead, for tiny products. Same contract as `gemm`.
+@inline(__always)
+func plainGemm(_ transA: Transpose, _ transB: Transpose,
+               m: Int, n: Int, k: Int, alpha: Float,
+               _ a: UnsafePointer<Float>, lda: Int,
+               _ b: UnsafePointer<Float>, ldb: Int,
+               beta: Float,
+               _ c: UnsafeMutablePointer<Float>, ldc: Int) {
+    // Strides of op(A)[i, p] and op(B)[p, j] in memory.
+    let (aRow, aCol) = transA == .none ? (lda, 1) : (1, lda)
+    let (bRow, bCol) = transB == .none ? (ldb, 1) : (1, ldb)
+    for i in 0..<m {
+        let cRow = c + i * ldc
+        if beta == 0 {
+            for j in 0..<n { cRow[j] = 0 }
+        } else if beta != 1 {
+            for j in 0..<n { cRow[j] *= beta }
+        }
+        if bCol == 1 {
+            // Row-of-B form: C[i, :] += alpha·A[i, p]·B[p, :] vectorises over j.
+            for p in 0..<k {
+                let s = alpha * a[i * aRow + p * aCol]
+                let bRowPtr = b + p * bRow
+                for j in 0..<n { cRow[j] += s * bRowPtr[j] }
+            }
+        } else {
+            for j in 0..<n {
+                var sum: Float = 0
+                for p in 0..<k { sum += a[i * aRow + p * aCol] * b[p * bRow + j * bCol] }
+                cRow[j] += alpha * sum
+            }
+        }
+    }
 }
