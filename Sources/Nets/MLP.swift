@@ -156,14 +156,12 @@ extension MLP {
             for l in 0..<layerCount {
                 let fanIn = widths[l], fanOut = widths[l + 1]
                 let x = ws.activations[l], y = ws.activations[l + 1]
-                let bias = params + biasOffsets[l]
-                // y = b (broadcast), then y += x·W in one gemm with beta = 1.
-                for r in 0..<batch {
-                    (y + r * fanOut).update(from: bias, count: fanOut)
-                }
                 gemm(.none, .none, m: batch, n: fanOut, k: fanIn,
-                     x, lda: fanIn, params + weightOffsets[l], ldb: fanOut, beta: 1, y, ldc: fanOut)
-                apply(l == layerCount - 1 ? outputActivation : hiddenActivation, y, count: batch * fanOut)
+                     x, lda: fanIn, params + weightOffsets[l], ldb: fanOut, beta: 0, y, ldc: fanOut)
+                // Bias and activation in one pass over y: at small sizes these
+                // passes, not the FLOPs, are the cost.
+                addBiasAndActivate(l == layerCount - 1 ? outputActivation : hiddenActivation,
+                                   y, bias: params + biasOffsets[l], rows: batch, columns: fanOut)
             }
         }
         return ws.output
@@ -199,14 +197,11 @@ extension MLP {
                 for l in stride(from: layers - 1, through: 0, by: -1) {
                     let fanIn = widths[l], fanOut = widths[l + 1]
                     let x = ws.activations[l], y = ws.activations[l + 1]
-                    multiplyByDerivative(l == layers - 1 ? outAct : hiddenAct, output: y, delta, count: batch * fanOut)
+                    // δ ← δ ⊙ act′ and db += Σ_rows δ in one pass.
+                    multiplyByDerivativeAndSumRows(l == layers - 1 ? outAct : hiddenAct, output: y, delta,
+                                                   rows: batch, columns: fanOut, biasGradient: grads + bOff[l])
                     gemm(.transposed, .none, m: fanIn, n: fanOut, k: batch,
                          x, lda: fanIn, delta, ldb: fanOut, beta: 1, grads + wOff[l], ldc: fanOut)
-                    let gb = grads + bOff[l]
-                    for r in 0..<batch {
-                        let row = delta + r * fanOut
-                        for j in 0..<fanOut { gb[j] += row[j] }
-                    }
                     if l > 0 || inputGradient {
                         let target = l > 0 ? spare : ws.inputGradient
                         gemm(.none, .transposed, m: batch, n: fanIn, k: fanOut,
@@ -250,6 +245,36 @@ extension MLP {
 }
 
 // MARK: - Activations
+
+/// y[r, :] ← act(y[r, :] + b) for every row.
+@inline(__always)
+func addBiasAndActivate(_ activation: Activation, _ y: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>,
+                        rows: Int, columns: Int) {
+    for r in 0..<rows {
+        let row = y + r * columns
+        switch activation {
+        case .identity: for j in 0..<columns { row[j] += bias[j] }
+        case .relu: for j in 0..<columns { row[j] = max(row[j] + bias[j], 0) }
+        case .tanh: for j in 0..<columns { row[j] = tanhf(row[j] + bias[j]) }
+        }
+    }
+}
+
+/// δ ← δ ⊙ act′ (through the output y) and biasGradient += Σ_rows δ.
+@inline(__always)
+func multiplyByDerivativeAndSumRows(_ activation: Activation, output y: UnsafePointer<Float>,
+                                    _ delta: UnsafeMutablePointer<Float>, rows: Int, columns: Int,
+                                    biasGradient gb: UnsafeMutablePointer<Float>) {
+    for r in 0..<rows {
+        let d = delta + r * columns, o = y + r * columns
+        switch activation {
+        case .identity: break
+        case .relu: for j in 0..<columns { d[j] = o[j] > 0 ? d[j] : 0 }
+        case .tanh: for j in 0..<columns { d[j] *= 1 - o[j] * o[j] }
+        }
+        for j in 0..<columns { gb[j] += d[j] }
+    }
+}
 
 @inline(__always)
 func apply(_ activation: Activation, _ y: UnsafeMutablePointer<Float>, count: Int) {
