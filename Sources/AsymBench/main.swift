@@ -9,3 +9,5 @@ setSingleThreadedBLAS()
 if wants("nets") { benchNets() }
 if wants("envs") { benchEnvironments() }
 if wants("mujoco") { benchMuJoCo() }
+if wants("offpolicy") { benchOffPolicy() }
+if wants("onpolicy") { benchOnPolicy() }

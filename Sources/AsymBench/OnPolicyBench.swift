@@ -1,0 +1,2 @@
+/// PPO environment steps/s on Pendulum.
+func benchOnPolicy() {}

@@ -1,0 +1,147 @@
+import ArgumentParser
+import Foundation
+import Agents
+import Envs
+import Nets
+
+extension Algorithm: ExpressibleByArgument {}
+extension Preset: ExpressibleByArgument {}
+
+extension Asym {
+    struct Train: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Train one agent with independent actor and critic sizes, then evaluate it.",
+            discussion: """
+            Prints a live progress line on a terminal (plain periodic lines
+            otherwise) to stderr, and at the end one JSON line on stdout with the
+            run's spec, the evaluation return over --eval-episodes episodes and
+            the training speed.
+
+            Hyper-parameters start from --preset (spinup: Spinning Up's
+            defaults; zoo: the RL Zoo's setting for the environment) and are
+            overridden one by one with --set key=value. An unknown key lists the
+            known ones.
+
+            Examples:
+              asym train --algo sac --env Pendulum-v0 --actor 16,16 --critic 16,16 --steps 20000 --seed 0
+              asym train --algo td3 --env ToyTracking-v0 --actor "" --critic 16,16 --steps 6000 --set start_steps=1000
+              asym train --algo ppo --env Acrobot-v1 --actor 8,8 --critic 64,64 --steps 100000 --preset zoo
+              asym train … --checkpoint run.ckpt --checkpoint-every 5000   # resumable: rerun with --resume run.ckpt
+            """)
+
+        @Option(help: "Algorithm: \(Algorithm.allCases.map(\.rawValue).joined(separator: ", ")).")
+        var algo: Algorithm
+        @Option(help: "Environment id (see `asym env list`).")
+        var env: String
+        @Option(help: "Actor hidden sizes, comma separated (\"\" for a single linear layer).")
+        var actor: HiddenSizes
+        @Option(help: "Critic hidden sizes, comma separated.")
+        var critic: HiddenSizes
+        @Option(help: "Environment steps to train for.")
+        var steps: Int
+        @Option(help: "Random seed.")
+        var seed: UInt64 = 0
+        @Option(help: "Defaults to start from: spinup or zoo.")
+        var preset: Preset = .spinup
+        @Option(name: .customLong("set"), parsing: .singleValue, help: "Override a hyper-parameter (repeatable): key=value.")
+        var overrides: [String] = []
+        @Option(help: "Evaluation episodes of the deterministic policy at the end.")
+        var evalEpisodes: Int = 10
+        @Option(help: "File to save the complete training state to (at the end and every --checkpoint-every steps).")
+        var checkpoint: String?
+        @Option(help: "Save a checkpoint every N environment steps.")
+        var checkpointEvery: Int?
+        @Option(help: "Resume from a checkpoint file written by --checkpoint.")
+        var resume: String?
+
+        func validate() throws {
+            guard steps > 0 else { throw ValidationError("--steps must be positive (got \(steps))") }
+            guard evalEpisodes >= 0 else { throw ValidationError("--eval-episodes must be ≥ 0") }
+            if let every = checkpointEvery, every <= 0 { throw ValidationError("--checkpoint-every must be positive") }
+            if checkpointEvery != nil && checkpoint == nil {
+                throw ValidationError("--checkpoint-every needs --checkpoint FILE")
+            }
+        }
+
+        func run() throws {
+            let pairs = try overrides.map { raw -> (key: String, value: String) in
+                guard let eq = raw.firstIndex(of: "="), eq != raw.startIndex else {
+                    throw ValidationError("--set expects key=value (got '\(raw)')")
+                }
+                return (String(raw[..<eq]), String(raw[raw.index(after: eq)...]))
+            }
+            let spec = RunSpec(algorithm: algo, env: env, actorHidden: actor.sizes, criticHidden: critic.sizes,
+                               seed: seed, preset: preset)
+            let agent = try userFacing { try AgentFactory.make(spec, overrides: pairs) }
+            if let resume {
+                let bytes = try userFacing { try [UInt8](Data(contentsOf: URL(fileURLWithPath: resume))) }
+                try userFacing { try agent.load(StateDict(serialized: bytes)) }
+            }
+            let reporter = ProgressPrinter()
+            let metrics = MemoryMetrics()
+            try Training.run(agent, totalSteps: steps, metrics: metrics, checkpointEvery: checkpointEvery,
+                             onCheckpoint: checkpoint.map { path in { state in try writeAtomically(state.serialized(), to: path) } },
+                             progress: reporter.report)
+            reporter.finish()
+            let returns = agent.evaluate(episodes: evalEpisodes, seed: seed &+ 1_000_003)
+            let mean = returns.isEmpty ? 0 : returns.reduce(0, +) / Double(returns.count)
+            let std = returns.isEmpty ? 0 : (returns.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(returns.count)).squareRoot()
+            let summary = TrainSummary(algo: algo.rawValue, env: env, actor: actor.sizes, critic: critic.sizes,
+                                       seed: seed, steps: agent.stepsDone, eval_return_mean: mean, eval_return_std: std,
+                                       steps_per_second: metrics.last("perf/steps_per_second") ?? 0)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.withoutEscapingSlashes]
+            print(String(decoding: try encoder.encode(summary), as: UTF8.self))
+        }
+    }
+}
+
+/// The JSON line `asym train` prints, fields in this order.
+struct TrainSummary: Encodable {
+    let algo: String, env: String, actor: [Int], critic: [Int], seed: UInt64, steps: Int
+    let eval_return_mean: Double, eval_return_std: Double, steps_per_second: Double
+}
+
+/// Writes to a temporary name beside `path`, then renames: a crash never leaves half a file.
+func writeAtomically(_ bytes: [UInt8], to path: String) throws {
+    let url = URL(fileURLWithPath: path)
+    let tmp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
+    try Data(bytes).write(to: tmp)
+    if FileManager.default.fileExists(atPath: path) {
+        _ = try FileManager.default.replaceItemAt(url, withItemAt: tmp)
+    } else {
+        try FileManager.default.moveItem(at: tmp, to: url)
+    }
+}
+
+/// Live progress on stderr: one rewritten line on a terminal, periodic plain lines otherwise.
+final class ProgressPrinter {
+    let isTerminal = isatty(STDERR_FILENO) == 1
+    var lastPlain = 0.0
+    var printedLive = false
+
+    func report(_ p: Training.Progress) {
+        let ret = p.lastReturn.map { formatFixed($0, digits: 1) } ?? "–"
+        let eta = p.etaSeconds.map { formatDuration($0) } ?? "–"
+        let line = "steps \(p.steps)/\(p.totalSteps)  \(formatFixed(p.stepsPerSecond, digits: 0)) steps/s  last return \(ret)  ETA \(eta)"
+        if isTerminal {
+            FileHandle.standardError.write(Data(("\r\u{1B}[K" + line).utf8))
+            printedLive = true
+        } else {
+            let t = monotonicSeconds()
+            if t - lastPlain >= 10 || p.steps == p.totalSteps {
+                lastPlain = t
+                FileHandle.standardError.write(Data((line + "\n").utf8))
+            }
+        }
+    }
+
+    func finish() {
+        if printedLive { FileHandle.standardError.write(Data("\n".utf8)) }
+    }
+}
+
+func formatDuration(_ seconds: Double) -> String {
+    let s = Int(seconds.rounded())
+    return s >= 3600 ? "\(s / 3600)h\(s % 3600 / 60)m" : s >= 60 ? "\(s / 60)m\(s % 60)s" : "\(s)s"
+}
