@@ -36,7 +36,7 @@ demo: setup
 	$(BIN)/asym params --obs 3 --act 1 --actor 4,4 --baseline 16,16
 
 ## test: the whole test suite, in release mode
-test: setup
+test: packages models
 	$(SWIFT) build $(TEST_FLAGS) --build-tests
 	$(SWIFT) test $(TEST_FLAGS) --skip-build
 

@@ -19,3 +19,5 @@ static inline unsigned asym_H5F_ACC_RDONLY(void) { return H5F_ACC_RDONLY; }
 static inline unsigned asym_H5F_ACC_RDWR(void) { return H5F_ACC_RDWR; }
 static inline unsigned asym_H5F_ACC_EXCL(void) { return H5F_ACC_EXCL; }
 static inline size_t asym_H5T_VARIABLE(void) { return H5T_VARIABLE; }
+static inline hid_t asym_H5E_DEFAULT(void) { return H5E_DEFAULT; }
+static inline hid_t asym_H5S_SCALAR(void) { return H5S_SCALAR; }

@@ -3,6 +3,7 @@ import Foundation
 import Agents
 import Envs
 import Nets
+import Store
 
 extension Algorithm: ExpressibleByArgument {}
 extension Preset: ExpressibleByArgument {}
@@ -47,7 +48,7 @@ extension Asym {
         var overrides: [String] = []
         @Option(help: "Evaluation episodes of the deterministic policy at the end.")
         var evalEpisodes: Int = 10
-        @Option(help: "File to save the complete training state to (at the end and every --checkpoint-every steps).")
+        @Option(help: "HDF5 file to save the complete training state to (at the end and every --checkpoint-every steps).")
         var checkpoint: String?
         @Option(help: "Save a checkpoint every N environment steps.")
         var checkpointEvery: Int?
@@ -74,13 +75,15 @@ extension Asym {
                                seed: seed, preset: preset)
             let agent = try userFacing { try AgentFactory.make(spec, overrides: pairs) }
             if let resume {
-                let bytes = try userFacing { try [UInt8](Data(contentsOf: URL(fileURLWithPath: resume))) }
-                try userFacing { try agent.load(StateDict(serialized: bytes)) }
+                try userFacing { try agent.load(StateFile.read(resume)) }
             }
             let reporter = ProgressPrinter()
             let metrics = MemoryMetrics()
             try Training.run(agent, totalSteps: steps, metrics: metrics, checkpointEvery: checkpointEvery,
-                             onCheckpoint: checkpoint.map { path in { state in try writeAtomically(state.serialized(), to: path) } },
+                             onCheckpoint: checkpoint.map { path in { state in
+                                 try StateFile.write(state, to: path, attributes: ["kind": "checkpoint", "spec": canonicalJSON(spec),
+                                                                                   "config": agent.configJSON, "tool_version": AsymVersion.string])
+                             } },
                              progress: reporter.report)
             reporter.finish()
             let returns = agent.evaluate(episodes: evalEpisodes, seed: seed &+ 1_000_003)
@@ -100,18 +103,6 @@ extension Asym {
 struct TrainSummary: Encodable {
     let algo: String, env: String, actor: [Int], critic: [Int], seed: UInt64, steps: Int
     let eval_return_mean: Double, eval_return_std: Double, steps_per_second: Double
-}
-
-/// Writes to a temporary name beside `path`, then renames: a crash never leaves half a file.
-func writeAtomically(_ bytes: [UInt8], to path: String) throws {
-    let url = URL(fileURLWithPath: path)
-    let tmp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
-    try Data(bytes).write(to: tmp)
-    if FileManager.default.fileExists(atPath: path) {
-        _ = try FileManager.default.replaceItemAt(url, withItemAt: tmp)
-    } else {
-        try FileManager.default.moveItem(at: tmp, to: url)
-    }
 }
 
 /// Live progress on stderr: one rewritten line on a terminal, periodic plain lines otherwise.

@@ -1,1 +1,53 @@
 import Testing
+import Foundation
+
+@Suite("asym command line")
+struct CLITests {
+    @Test("--version prints the version")
+    func version() throws {
+        let r = try runAsym(["--version"])
+        #expect(r.status == 0)
+        #expect(r.stdout.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ".").count == 3)
+    }
+
+    @Test("--help lists the subcommands and the exit codes")
+    func help() throws {
+        let r = try runAsym(["--help"])
+        #expect(r.status == 0)
+        for word in ["train", "params", "Exit codes"] { #expect(r.stdout.contains(word), "missing \(word)") }
+    }
+
+    @Test("params prints both counts and the reduction to two decimals")
+    func params() throws {
+        let r = try runAsym(["params", "--obs", "3", "--act", "1", "--actor", "4,4", "--baseline", "16,16"])
+        #expect(r.status == 0)
+        #expect(r.stdout == "actor [4,4]: 41 parameters\nbaseline [16,16]: 353 parameters\nreduction: 88.39%\n")
+    }
+
+    @Test("params accepts the empty actor of the toy problem")
+    func paramsEmptyActor() throws {
+        let r = try runAsym(["params", "--obs", "1", "--act", "1", "--actor", ""])
+        #expect(r.status == 0)
+        #expect(r.stdout == "actor []: 2 parameters\n")
+    }
+
+    @Test("bad input exits 2 with one readable message, no stack trace", arguments: [
+        ["params", "--obs", "0", "--act", "1", "--actor", "4"],
+        ["params", "--obs", "3", "--act", "1", "--actor", "4,x"],
+        ["train", "--algo", "sacc", "--env", "Pendulum-v0", "--actor", "4", "--critic", "4", "--steps", "10"],
+        ["train", "--algo", "sac", "--env", "Nowhere-v9", "--actor", "4", "--critic", "4", "--steps", "10"],
+        ["frobnicate"],
+    ])
+    func badInput(_ arguments: [String]) throws {
+        let r = try runAsym(arguments)
+        #expect(r.status == 2, "exit \(r.status): \(r.stderr)")
+        #expect(!r.stderr.isEmpty)
+        #expect(!r.stderr.contains("Fatal error") && !r.stderr.contains("Stack dump"))
+    }
+
+    @Test("an unknown environment is named, with the known ones")
+    func unknownEnvironment() throws {
+        let r = try runAsym(["train", "--algo", "sac", "--env", "Nowhere-v9", "--actor", "4", "--critic", "4", "--steps", "10"])
+        #expect(r.stderr.contains("Nowhere-v9"))
+    }
+}

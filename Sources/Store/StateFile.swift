@@ -1,0 +1,80 @@
+import Foundation
+import Nets
+
+/// A `StateDict` as one HDF5 file: each entry a dataset at its path
+/// (`weights/actor`, `replay/observations`, …), texts as string datasets,
+/// and root attributes for provenance plus a checksum over every dataset, so a
+/// damaged file is detected and never trusted.
+public enum StateFile {
+    /// Root attribute holding the checksum (FNV-1a 64 over names and contents, hex).
+    public static let checksumAttribute = "checksum"
+
+    /// Writes `state` to `path` atomically: a temporary file beside it, then a rename,
+    /// so an interruption leaves either the old file or the new one, never half of one.
+    public static func write(_ state: StateDict, to path: String, attributes: [String: String] = [:]) throws {
+        let url = URL(fileURLWithPath: path)
+        let directory = url.deletingLastPathComponent()
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp").path
+        do {
+            let file = try HDF5File.create(temporary)
+            for (name, values) in state.floats { try file.write(name, values) }
+            for (name, values) in state.doubles { try file.write(name, values) }
+            for (name, values) in state.integers { try file.write(name, values) }
+            for (name, values) in state.words { try file.write(name, values) }
+            for (name, value) in state.texts { try file.writeText(name, value) }
+            for (key, value) in attributes { try file.setAttribute(key, value) }
+            try file.setAttribute(checksumAttribute, hex(checksum(state)))
+        } catch {
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw error
+        }
+        guard rename(temporary, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw StoreError.corrupt(path: path, why: "cannot move the new file into place: \(reason)")
+        }
+    }
+
+    /// Reads a file written by `write`, verifying its checksum.
+    public static func read(_ path: String) throws -> StateDict {
+        let file = try HDF5File.open(path)
+        var state = StateDict()
+        for name in try file.datasetNames() {
+            switch try file.read(name) {
+            case .floats(let v): state.floats[name] = v
+            case .doubles(let v): state.doubles[name] = v
+            case .integers(let v): state.integers[name] = v
+            case .words(let v): state.words[name] = v
+            case .text(let s): state.texts[name] = s
+            }
+        }
+        guard let stored = try file.attribute(checksumAttribute) else {
+            throw StoreError.corrupt(path: path, why: "no checksum attribute")
+        }
+        guard stored == hex(checksum(state)) else {
+            throw StoreError.corrupt(path: path, why: "checksum mismatch")
+        }
+        return state
+    }
+
+    /// FNV-1a 64 over every entry in name order: kind, name, then the values' bytes.
+    public static func checksum(_ state: StateDict) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        func mix<C: Collection>(_ bytes: C) where C.Element == UInt8 { for b in bytes { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 } }
+        func mixArray<T>(_ kind: UInt8, _ d: [String: [T]]) {
+            for k in d.keys.sorted() {
+                mix([kind]); mix(k.utf8)
+                d[k]!.withUnsafeBytes { mix($0) }
+            }
+        }
+        mixArray(1, state.floats); mixArray(2, state.doubles); mixArray(3, state.integers); mixArray(4, state.words)
+        for k in state.texts.keys.sorted() { mix([5]); mix(k.utf8); mix(state.texts[k]!.utf8) }
+        return h
+    }
+
+    static func hex(_ x: UInt64) -> String {
+        let s = String(x, radix: 16)
+        return String(repeating: "0", count: 16 - s.count) + s
+    }
+}

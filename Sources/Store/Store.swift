@@ -1,2 +1,0 @@
-// Store: the content-addressed HDF5 artifact store (see DESIGN.md).
-import CHDF5
