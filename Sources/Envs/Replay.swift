@@ -143,14 +143,19 @@ public enum Replay {
     /// - Throws: `EnvError.unknownEnvironment`, or `EnvError.invalidReplayInput`
     ///   naming the file and field for malformed input.
     public static func run(envID: String, input: Data, source: String) throws -> ReplayResult {
-        guard var replayable = try EnvRegistry.make(envID) as? any ReplayableEnv else {
-            throw EnvError.invalidReplayInput("environment '\(envID)' does not support replay")
-        }
         let root: JSONValue
         do {
             root = try JSONDecoder().decode(JSONValue.self, from: input)
         } catch {
             throw EnvError.invalidReplayInput("\(source): not valid JSON")
+        }
+        return try run(envID: envID, input: root, source: source)
+    }
+
+    /// Replays already-decoded input (see `run(envID:input:source:)` for bytes).
+    public static func run(envID: String, input root: JSONValue, source: String) throws -> ReplayResult {
+        guard var env = try EnvRegistry.make(envID) as? any ReplayableEnv else {
+            throw EnvError.invalidReplayInput("environment '\(envID)' does not support replay")
         }
         guard case .object(let top) = root else {
             throw EnvError.invalidReplayInput("\(source): expected an object with fields 'state' and 'actions', got \(root.kind)")
@@ -164,8 +169,8 @@ public enum Replay {
         guard case .object(let stateFields) = stateValue else {
             throw EnvError.invalidReplayInput("\(source): state: expected an object, got \(stateValue.kind)")
         }
-        let actions = try parseActions(top["actions"], space: replayable.actionSpace, source: source)
-        return try run(&replayable, state: ReplayState(fields: stateFields, context: "\(source): state"),
+        let actions = try parseActions(top["actions"], space: env.actionSpace, source: source)
+        return try run(&env, state: ReplayState(fields: stateFields, context: "\(source): state"),
                        actions: actions)
     }
 
