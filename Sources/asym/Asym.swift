@@ -15,7 +15,7 @@ struct Asym: ParsableCommand {
           asym --version
         """,
         version: AsymVersion.string,
-        subcommands: [Params.self]
+        subcommands: [Params.self, Env.self]
     )
 }
 
