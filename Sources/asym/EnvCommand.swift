@@ -49,6 +49,7 @@ extension Asym.Env {
               Pendulum-v0/-v1   {"theta": θ, "thetadot": θ̇}
               Acrobot-v1        {"s": [θ1, θ2, θ̇1, θ̇2]}
               ToyTracking-*     {"offset": x, "state": s}
+              MuJoCo tasks      {"qpos": […], "qvel": […]}
             and a discrete action is its index, e.g. [2]. The output is
             {"obs0": […], "steps": [{"obs": […], "reward": r, "terminated": b, "truncated": b}, …]}.
             Malformed input prints one line naming the file and field, and exits with 2.
