@@ -28,6 +28,7 @@ func measure(seconds: Double = 0.3, rounds: Int = 3, _ body: () -> Void) -> Doub
     return best
 }
 
+/// Left-padded to `width` (numbers in columns).
 func pad(_ s: String, _ width: Int) -> String {
     s.count >= width ? s : String(repeating: " ", count: width - s.count) + s
 }
@@ -43,4 +44,9 @@ func fixed(_ x: Double, _ digits: Int) -> String {
         if decimals < digits { s += String(repeating: "0", count: digits - decimals) }
     } else if digits > 0 { s += "." + String(repeating: "0", count: digits) }
     return s
+}
+
+/// Right-padded to `width`, with at least one space after (names in columns).
+func padRight(_ s: String, _ width: Int) -> String {
+    s.count >= width ? s + " " : s + String(repeating: " ", count: width - s.count)
 }

@@ -13,29 +13,33 @@ func asymBinary() -> URL {
     return URL(fileURLWithPath: ".build/release/asym")
 }
 
-struct ProcessResult {
-    let stdout: String
-    let stderr: String
-    let status: Int32
-}
-
-/// Runs `asym` with `arguments` and waits for it.
-func runAsym(_ arguments: [String], environment: [String: String] = [:]) throws -> ProcessResult {
+/// Runs `asym` with `arguments` (and `stdin`, if given) and waits for it.
+func runAsym(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:]) throws
+    -> (status: Int32, stdout: String, stderr: String) {
     let process = Process()
     process.executableURL = asymBinary()
     process.arguments = arguments
     var env = ProcessInfo.processInfo.environment
     for (k, v) in environment { env[k] = v }
     process.environment = env
-    let out = Pipe(), err = Pipe()
+    let out = Pipe(), err = Pipe(), input = Pipe()
     process.standardOutput = out
     process.standardError = err
+    process.standardInput = input
     try process.run()
-    // Read before waiting so a chatty child cannot fill the pipe and block.
+    if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+    try input.fileHandleForWriting.close()
+    // Read stderr on another thread so a chatty child cannot fill one pipe while we wait on the other.
+    nonisolated(unsafe) var stderrData = Data()
+    let group = DispatchGroup()
+    group.enter()
+    DispatchQueue.global().async {
+        stderrData = err.fileHandleForReading.readDataToEndOfFile()
+        group.leave()
+    }
     let stdoutData = out.fileHandleForReading.readDataToEndOfFile()
-    let stderrData = err.fileHandleForReading.readDataToEndOfFile()
+    group.wait()
     process.waitUntilExit()
-    return ProcessResult(stdout: String(decoding: stdoutData, as: UTF8.self),
-                         stderr: String(decoding: stderrData, as: UTF8.self),
-                         status: process.terminationStatus)
+    return (process.terminationStatus, String(decoding: stdoutData, as: UTF8.self),
+            String(decoding: stderrData, as: UTF8.self))
 }
