@@ -104,33 +104,6 @@ public enum AgentError: Error, Equatable, CustomStringConvertible {
 
 // MARK: - Hyper-parameter overrides
 
-/// A JSON value, enough to patch a config's fields by name.
-enum JSONValue: Codable, Equatable {
-    case bool(Bool), number(Double), string(String), array([JSONValue]), object([String: JSONValue]), null
-
-    init(from decoder: Decoder) throws {
-        let c = try decoder.singleValueContainer()
-        if c.decodeNil() { self = .null }
-        else if let b = try? c.decode(Bool.self) { self = .bool(b) }
-        else if let d = try? c.decode(Double.self) { self = .number(d) }
-        else if let s = try? c.decode(String.self) { self = .string(s) }
-        else if let a = try? c.decode([JSONValue].self) { self = .array(a) }
-        else { self = .object(try c.decode([String: JSONValue].self)) }
-    }
-
-    func encode(to encoder: Encoder) throws {
-        var c = encoder.singleValueContainer()
-        switch self {
-        case .bool(let b): try c.encode(b)
-        case .number(let d): try c.encode(d)
-        case .string(let s): try c.encode(s)
-        case .array(let a): try c.encode(a)
-        case .object(let o): try c.encode(o)
-        case .null: try c.encodeNil()
-        }
-    }
-}
-
 /// Applies `key=value` overrides onto a config through its JSON form, so every
 /// config gets the same checks: unknown keys are errors (listing the known
 /// ones), values must parse as the field's type.
