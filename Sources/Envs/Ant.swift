@@ -43,7 +43,7 @@ import Nets
 ///
 /// ## Version
 /// "Ant-v2" is the paper's environment (111 observations); "Ant-v5" follows Gymnasium 1.4.0.
-public struct Ant: Env {
+public struct Ant: MuJoCoEnvironment {
     public enum Version: String, Sendable, CaseIterable { case v2, v5 }
 
     /// The reward's named terms of the last step (they sum to the reward).
@@ -94,6 +94,8 @@ public struct Ant: Env {
 
     /// The simulation, for tests and benchmarks (read it, do not step it).
     public var simulation: MuJoCoSimulation { handle.simulation }
+    public var frameSkip: Int { Self.frameSkip }
+    public var lastRewardTerms: [String: Double] { ["forward": lastTerms.forward, "control": lastTerms.control, "contact": lastTerms.contact, "survive": lastTerms.survive] }
     /// Seconds of simulated time per `step` (timestep × frame skip).
     public var dt: Double { handle.simulation.timestep * Double(Self.frameSkip) }
 

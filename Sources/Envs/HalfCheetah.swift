@@ -34,7 +34,7 @@ import Nets
 /// ## Version
 /// "HalfCheetah-v2" (gym 0.18 `half_cheetah.py`). Gymnasium's v5 has the same
 /// dynamics, observation and reward with these defaults.
-public struct HalfCheetah: Env {
+public struct HalfCheetah: MuJoCoEnvironment {
     /// The reward's named terms of the last step (they sum to the reward).
     public struct RewardTerms: Sendable, Equatable {
         public var forward: Double = 0
@@ -70,6 +70,8 @@ public struct HalfCheetah: Env {
 
     /// The simulation, for tests and benchmarks (read it, do not step it).
     public var simulation: MuJoCoSimulation { handle.simulation }
+    public var frameSkip: Int { Self.frameSkip }
+    public var lastRewardTerms: [String: Double] { ["forward": lastTerms.forward, "control": lastTerms.control] }
     /// Seconds of simulated time per `step` (timestep × frame skip).
     public var dt: Double { handle.simulation.timestep * Double(Self.frameSkip) }
 

@@ -276,3 +276,21 @@ struct SimulationHandle {
         return shared
     }
 }
+
+// MARK: - What all MuJoCo environments offer beyond `Env`
+
+/// The MuJoCo environments' common surface beyond `Env`: their simulation,
+/// step duration, named reward terms and `setState` (what `asym env replay` needs).
+public protocol MuJoCoEnvironment: Env {
+    /// The engine, for reading (tests, benchmarks); step through `step` only.
+    var simulation: MuJoCoSimulation { get }
+    /// Simulated seconds per `step`: timestep × frame skip.
+    var dt: Double { get }
+    /// Physics substeps per `step`.
+    var frameSkip: Int { get }
+    /// The last step's reward terms by name (they sum to its reward).
+    var lastRewardTerms: [String: Double] { get }
+    /// Sets qpos and qvel, runs `mj_forward`, returns the observation.
+    /// - Throws: `EnvError.invalidReplayInput` when a size is wrong.
+    mutating func setState(qpos: [Double], qvel: [Double]) throws -> [Float]
+}

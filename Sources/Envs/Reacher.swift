@@ -47,7 +47,7 @@ import Darwin
 ///
 /// ## Version
 /// "Reacher-v2" is the paper's environment; "Reacher-v5" follows Gymnasium 1.4.0.
-public struct Reacher: Env {
+public struct Reacher: MuJoCoEnvironment {
     public enum Version: String, Sendable, CaseIterable { case v2, v5 }
 
     /// The reward's named terms of the last step (they sum to the reward).
@@ -94,6 +94,8 @@ public struct Reacher: Env {
 
     /// The simulation, for tests and benchmarks (read it, do not step it).
     public var simulation: MuJoCoSimulation { handle.simulation }
+    public var frameSkip: Int { Self.frameSkip }
+    public var lastRewardTerms: [String: Double] { ["distance": lastTerms.distance, "control": lastTerms.control] }
     /// Seconds of simulated time per `step` (timestep × frame skip).
     public var dt: Double { handle.simulation.timestep * Double(Self.frameSkip) }
 
