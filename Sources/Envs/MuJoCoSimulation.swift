@@ -71,6 +71,10 @@ public final class MuJoCoSimulation {
     /// global (for `mj_saveLastXML`), so concurrent loads would race on it.
     private static let loadLock = Mutex(())
 
+    /// Routes MuJoCo warnings to stderr instead of stdout + MUJOCO_LOG.TXT
+    /// (`mju_user_warning`, set once, before the first model loads).
+    private static let handlersInstalled: Void = asym_mujoco_install_handlers()
+
     /// Loads `file` from the models folder (`directory`, default `MuJoCoModels.defaultDirectory`).
     /// - Throws: `EnvError.modelNotFound` (with what to run) when the file is absent;
     ///   `EnvError.modelLoad` with MuJoCo's message when it does not compile.
@@ -85,6 +89,7 @@ public final class MuJoCoSimulation {
 
     /// Loads an MJCF file. The corresponding C functions are `mj_loadXML` and `mj_makeData`.
     public init(path: String) throws {
+        Self.handlersInstalled
         let errorCapacity = 1000
         var error = [CChar](repeating: 0, count: errorCapacity)
         let loaded = Self.loadLock.withLock { _ in
