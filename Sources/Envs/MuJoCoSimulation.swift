@@ -48,10 +48,12 @@ public enum MuJoCoModels {
 /// mutating when their struct value has been copied, so environments keep value
 /// semantics.
 public final class MuJoCoSimulation {
-    /// `mjModel*`; immutable after loading.
-    let model: UnsafeMutablePointer<mjModel>
-    /// `mjData*`; its arrays never move after `mj_makeData`, so the pointers below stay valid.
-    let data: UnsafeMutablePointer<mjData>
+    /// The raw `mjModel*` (immutable after loading), for benchmarks and tools
+    /// that call MuJoCo directly. Owned by this object: never free it.
+    public let model: UnsafeMutablePointer<mjModel>
+    /// The raw `mjData*`; its arrays never move after `mj_makeData`, so the
+    /// pointers below stay valid. Owned by this object: never free it.
+    public let data: UnsafeMutablePointer<mjData>
     /// The XML file this model came from.
     public let path: String
 
