@@ -48,7 +48,7 @@ private func benchMuJoCoTask<E: MuJoCoEnvironment>(_ id: String, _ start: E) {
     var rng = Xoshiro256(seed: 1)
     let actions = (0..<(tableSize * actDim)).map { _ in rng.uniformFloat(-1, 1) }
     var obs = [Float](repeating: 0, count: env.observationCount)
-    let steps = id.hasPrefix("Reacher") ? 40_000 : 8_000
+    let steps = id.hasPrefix("Reacher") ? 20_000 : (id.hasPrefix("Ant") ? 3_000 : 8_000)
     var sink = 0.0
 
     func envRound() -> Double {
@@ -116,7 +116,7 @@ private func benchMuJoCoTask<E: MuJoCoEnvironment>(_ id: String, _ start: E) {
     }
 
     var bestEnv = Double.infinity, bestBare = Double.infinity
-    for _ in 0..<5 {
+    for _ in 0..<9 {
         bestEnv = min(bestEnv, envRound())
         bestBare = min(bestBare, bareRound())
     }
