@@ -123,8 +123,9 @@ private func benchMuJoCoTask<E: MuJoCoEnvironment>(_ id: String, _ start: E) {
     let envRate = Double(steps) / bestEnv, bareRate = Double(steps) / bestBare
     let overhead = 100 * (bestEnv - bestBare) / bestBare
     func fmt(_ x: Double, _ digits: Int = 0) -> String {
+        if digits == 0 { return String(Int(x.rounded())) }
         let p = pow(10.0, Double(digits))
-        return String(Double((x * p).rounded()) / p)
+        return String((x * p).rounded() / p)
     }
     print("  \(id.padding(16)) env \(fmt(envRate)) steps/s   bare \(fmt(bareRate)) steps/s   "
           + "overhead \(fmt(overhead, 1))%   (frame skip \(frames), \(fmt(1e6 * bestEnv / Double(steps), 2)) µs/step)"

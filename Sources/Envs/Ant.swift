@@ -95,7 +95,10 @@ public struct Ant: MuJoCoEnvironment {
     /// The simulation, for tests and benchmarks (read it, do not step it).
     public var simulation: MuJoCoSimulation { handle.simulation }
     public var frameSkip: Int { Self.frameSkip }
-    public var lastRewardTerms: [String: Double] { ["forward": lastTerms.forward, "control": lastTerms.control, "contact": lastTerms.contact, "survive": lastTerms.survive] }
+    public var lastRewardTerms: [String: Double] {
+        ["forward": lastTerms.forward, "control": lastTerms.control,
+         "contact": lastTerms.contact, "survive": lastTerms.survive]
+    }
     /// Seconds of simulated time per `step` (timestep × frame skip).
     public var dt: Double { handle.simulation.timestep * Double(Self.frameSkip) }
 
@@ -162,7 +165,8 @@ public struct Ant: MuJoCoEnvironment {
     /// Sets qpos (15) and qvel (14), runs `mj_forward`, and returns the observation;
     /// for `asym env replay`. The time-limit counter is left alone. `cfrc_ext` is
     /// not recomputed by `mj_forward`, so its part of the observation shows the
-    /// forces of the previous step (0 after a reset), as Gymnasium's `set_state`.
+    /// forces of the previous step (0 after a reset), as Gymnasium's `set_state`;
+    /// the torso quaternion qpos[3..<7] is normalized by `mj_forward`.
     /// - Throws: `EnvError.invalidReplayInput` when a size is wrong.
     public mutating func setState(qpos: [Double], qvel: [Double]) throws -> [Float] {
         try handle.unique().setState(qpos: qpos, qvel: qvel)

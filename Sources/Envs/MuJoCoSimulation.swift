@@ -133,6 +133,7 @@ public final class MuJoCoSimulation {
     /// An independent simulation in exactly this state.
     public func copy() -> MuJoCoSimulation { MuJoCoSimulation(copying: self) }
 
+    /// Frees the engine handles. The corresponding C functions are `mj_deleteData` and `mj_deleteModel`.
     deinit {
         mj_deleteData(data)
         mj_deleteModel(model)
@@ -149,7 +150,8 @@ public final class MuJoCoSimulation {
 
     /// The action box from `actuator_ctrlrange` (as Gymnasium's `_set_action_space`).
     public var controlSpace: Space {
-        let range = model.pointee.actuator_ctrlrange!
+        // A model without actuators may leave the array NULL.
+        guard nu > 0, let range = model.pointee.actuator_ctrlrange else { return .box(low: [], high: []) }
         let low = (0..<nu).map { Float(range[2 * $0]) }
         let high = (0..<nu).map { Float(range[2 * $0 + 1]) }
         return .box(low: low, high: high)
@@ -187,7 +189,8 @@ public final class MuJoCoSimulation {
 
     /// Sets joint positions and velocities, then recomputes everything derived
     /// (`mj_forward`), as Gymnasium's `set_state`. qpos/qvel are not the whole
-    /// physics state (see `snapshotValues()`).
+    /// physics state (see `snapshotValues()`). `mj_forward` normalizes free-joint
+    /// quaternions in place, so a non-unit quaternion reads back normalized.
     /// - Throws: `EnvError.invalidReplayInput` when a size is wrong.
     public func setState(qpos newQpos: [Double], qvel newQvel: [Double]) throws {
         guard newQpos.count == nq else {
