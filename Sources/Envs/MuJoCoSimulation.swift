@@ -1,5 +1,4 @@
 import CMuJoCo
-import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -71,7 +70,7 @@ public final class MuJoCoSimulation {
 
     /// Serializes `mj_loadXML`: MuJoCo 2.2.2 keeps the last parsed model in a
     /// global (for `mj_saveLastXML`), so concurrent loads would race on it.
-    private static let loadLock = Mutex(())
+    private static let loadLock = ProcessLock()
 
     /// Routes MuJoCo warnings to stderr instead of stdout + MUJOCO_LOG.TXT
     /// (`mju_user_warning`, set once, before the first model loads).
@@ -94,7 +93,7 @@ public final class MuJoCoSimulation {
         Self.handlersInstalled
         let errorCapacity = 1000
         var error = [CChar](repeating: 0, count: errorCapacity)
-        let loaded = Self.loadLock.withLock { _ in
+        let loaded = Self.loadLock.withLock {
             mj_loadXML(path, nil, &error, Int32(errorCapacity))
         }
         guard let m = loaded else {
@@ -264,6 +263,23 @@ public final class MuJoCoSimulation {
         mj_forward(model, data)
         write()
         return true
+    }
+}
+
+/// A process-wide mutex (pthread; `Synchronization.Mutex` would need macOS 15,
+/// and Package.swift names macOS 13). Never destroyed: it lives in a static.
+private final class ProcessLock: @unchecked Sendable {
+    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+
+    init() {
+        mutex = .allocate(capacity: 1)
+        pthread_mutex_init(mutex, nil)
+    }
+
+    func withLock<T>(_ body: () throws -> T) rethrows -> T {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return try body()
     }
 }
 
