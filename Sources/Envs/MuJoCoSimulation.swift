@@ -9,6 +9,8 @@ import Darwin
 
 /// Gymnasium's MJCF files (reacher.xml, half_cheetah.xml, ant.xml) are fetched,
 /// never committed: `make models` copies them out of the gymnasium wheel.
+/// Gymnasium 1.4.0's three files compile unchanged under Debian's MuJoCo 2.2.2
+/// (no newer attributes), so they are loaded as they are, without patching.
 public enum MuJoCoModels {
     /// Environment variable naming the models folder.
     public static let environmentVariable = "ASYM_MODELS"
