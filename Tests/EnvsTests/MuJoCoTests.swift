@@ -258,14 +258,38 @@ struct MuJoCoEnvironmentTests {
         #expect(stepC.outcome == stepB.outcome)
     }
 
-    @Test("episodes are truncated at the time limit, never before", arguments: ["Reacher-v2", "Reacher-v5"])
-    func truncation(id: String) throws {
+    @Test("episodes are truncated at the time limit, never before",
+          arguments: [("Reacher-v2", 50), ("Reacher-v5", 50), ("HalfCheetah-v2", 1000)])
+    func truncation(id: String, limit: Int) throws {
         var env = try MuJoCoFixture.make(id)
+        #expect(env.maxEpisodeSteps == limit)
         _ = env.reset(seed: 0)
-        for t in 1...50 {
-            let (_, outcome) = env.step([0.1, -0.1])
-            #expect(outcome.truncated == (t == 50))
+        let action = [Float](repeating: 0.1, count: env.actionCount)
+        for t in 1...limit {
+            let (_, outcome) = env.step(action)
+            #expect(outcome.truncated == (t == limit))
             #expect(!outcome.terminated)
+        }
+    }
+
+    @Test("reset noise stays in Gymnasium's ranges; Reacher's goal lies inside the 0.2 disc")
+    func resetNoise() throws {
+        var reacher = try Reacher()
+        var cheetah = try HalfCheetah()
+        for seed in UInt64(0)..<50 {
+            _ = reacher.reset(seed: seed)
+            let sim = reacher.simulation, q0 = sim.initialQpos
+            for i in 0..<2 { #expect(abs(sim.qpos[i] - q0[i]) <= 0.1) }
+            #expect((sim.qpos[2] * sim.qpos[2] + sim.qpos[3] * sim.qpos[3]).squareRoot() < 0.2)
+            for i in 0..<2 { #expect(abs(sim.qvel[i]) <= 0.005) }
+            #expect(sim.qvel[2] == 0 && sim.qvel[3] == 0)
+            #expect(sim.time == 0)
+
+            _ = cheetah.reset(seed: seed)
+            let c = cheetah.simulation, c0 = c.initialQpos
+            for i in 0..<c.nq { #expect(abs(c.qpos[i] - c0[i]) <= 0.1) }
+            // 0.1 · N(0, 1): beyond 0.6 (6σ) would mean a wrong scale.
+            for i in 0..<c.nv { #expect(abs(c.qvel[i]) < 0.6) }
         }
     }
 
