@@ -70,8 +70,10 @@ public final class MuJoCoSimulation {
     /// Com-based external forces (nbody × 6), filled by `mj_rnePostConstraint`.
     public let cfrcExt: UnsafeMutablePointer<Double>
 
-    /// Serializes `mj_loadXML`: MuJoCo 2.2.2 keeps the last parsed model in a
-    /// global (for `mj_saveLastXML`), so concurrent loads would race on it.
+    /// Serializes `mj_loadXML`: the XML loader keeps the last parsed model in a
+    /// process-wide global (for `mj_saveLastXML`). Loads are rare, so taking a
+    /// lock costs nothing and rules out a race on it when tests or workers load
+    /// models from several threads.
     private static let loadLock = ProcessLock()
 
     /// Routes MuJoCo warnings to stderr instead of stdout + MUJOCO_LOG.TXT
