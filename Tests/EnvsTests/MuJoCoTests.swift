@@ -419,3 +419,36 @@ struct MuJoCoMissingModelTests {
         }
     }
 }
+
+@Suite("MuJoCo replay", .enabled(if: MuJoCoFixture.modelsPresent, "no MuJoCo models folder: run `make models`"))
+struct MuJoCoReplayTests {
+    @Test("replaying the fixture's state and actions reproduces its rewards", arguments: MuJoCoFixture.ids)
+    func replayMatchesFixture(_ id: String) throws {
+        let stem = id.lowercased().replacingOccurrences(of: "halfcheetah", with: "half_cheetah").replacingOccurrences(of: "-", with: "_")
+        let fixture = try MuJoCoFixture.load(stem)
+        let input: [String: Any] = ["state": ["qpos": fixture.qpos, "qvel": fixture.qvel], "actions": fixture.actions]
+        let data = try JSONSerialization.data(withJSONObject: input)
+        let result = try Replay.run(envID: id, input: data, source: "\(stem).json")
+        #expect(result.steps.count == fixture.steps.count)
+        for (k, (step, ref)) in zip(result.steps, fixture.steps).enumerated() {
+            // Ant's contact dynamics drift between MuJoCo versions: the bound of the trajectory suite.
+            let tolerance = id.hasPrefix("Ant") ? 1e-14 * pow(1.25, Double(k + 1)) * 10 : 1e-9
+            #expect(abs(step.outcome.reward - ref.reward) <= tolerance, "step \(k)")
+            #expect(step.outcome.terminated == ref.terminated, "step \(k)")
+        }
+        for (a, b) in zip(result.initialObservation, fixture.initial_observation) {
+            #expect(abs(Double(a) - b) <= 1e-6)
+        }
+    }
+
+    @Test("a wrong-size qpos is bad input naming the field")
+    func wrongSize() throws {
+        let json = #"{"state": {"qpos": [0, 0], "qvel": [0, 0, 0, 0]}, "actions": []}"#
+        #expect {
+            _ = try Replay.run(envID: "Reacher-v2", input: Data(json.utf8), source: "in.json")
+        } throws: { error in
+            guard case EnvError.invalidReplayInput(let message) = error else { return false }
+            return message.contains("qpos")
+        }
+    }
+}
