@@ -43,7 +43,7 @@ import Nets
 ///
 /// ## Version
 /// "Ant-v2" is the paper's environment (111 observations); "Ant-v5" follows Gymnasium 1.4.0.
-public struct Ant: MuJoCoEnvironment {
+public struct Ant: MuJoCoTask {
     public enum Version: String, Sendable, CaseIterable { case v2, v5 }
 
     /// The reward's named terms of the last step (they sum to the reward).
@@ -70,10 +70,10 @@ public struct Ant: MuJoCoEnvironment {
     public let actionSpace: Space
     public let maxEpisodeSteps = 1000
     public private(set) var lastTerms = RewardTerms()
-    public private(set) var elapsedSteps = 0
+    public internal(set) var elapsedSteps = 0
 
-    private var handle: SimulationHandle
-    private var rng: Xoshiro256
+    var handle: SimulationHandle
+    var rng: Xoshiro256
     private let torso: Int
     private let initialQpos: [Double]
 
@@ -92,15 +92,10 @@ public struct Ant: MuJoCoEnvironment {
         actionSpace = sim.controlSpace
     }
 
-    /// The simulation, for tests and benchmarks (read it, do not step it).
-    public var simulation: MuJoCoSimulation { handle.simulation }
-    public var frameSkip: Int { Self.frameSkip }
     public var lastRewardTerms: [String: Double] {
         ["forward": lastTerms.forward, "control": lastTerms.control,
          "contact": lastTerms.contact, "survive": lastTerms.survive]
     }
-    /// Seconds of simulated time per `step` (timestep × frame skip).
-    public var dt: Double { handle.simulation.timestep * Double(Self.frameSkip) }
 
     /// Finite state and torso height within `healthyZ` (gym's `notdone`).
     public var isHealthy: Bool {
@@ -160,31 +155,5 @@ public struct Ant: MuJoCoEnvironment {
         for i in first..<(6 * sim.nbody) {
             o[k] = Float(min(max(f[i], -Self.contactForceLimit), Self.contactForceLimit)); k += 1
         }
-    }
-
-    /// Sets qpos (15) and qvel (14), runs `mj_forward`, and returns the observation;
-    /// for `asym env replay`. The time-limit counter is left alone. `cfrc_ext` is
-    /// not recomputed by `mj_forward`, so its part of the observation shows the
-    /// forces of the previous step (0 after a reset), as Gymnasium's `set_state`;
-    /// the torso quaternion qpos[3..<7] is normalized by `mj_forward`.
-    /// - Throws: `EnvError.invalidReplayInput` when a size is wrong.
-    public mutating func setState(qpos: [Double], qvel: [Double]) throws -> [Float] {
-        try handle.unique().setState(qpos: qpos, qvel: qvel)
-        var obs = [Float](repeating: 0, count: observationCount)
-        obs.withUnsafeMutableBufferPointer { writeObservation(into: $0) }
-        return obs
-    }
-
-    public func snapshot() -> EnvSnapshot {
-        EnvSnapshot(values: handle.simulation.snapshotValues(), rng: rng.state, elapsedSteps: elapsedSteps)
-    }
-
-    public mutating func restore(_ snapshot: EnvSnapshot) throws {
-        let sim = handle.unique()
-        guard sim.restore(values: snapshot.values) else {
-            throw EnvError.snapshotMismatch(env: id, expected: sim.snapshotCount, got: snapshot.values.count)
-        }
-        rng = Xoshiro256(state: snapshot.rng)
-        elapsedSteps = snapshot.elapsedSteps
     }
 }

@@ -34,7 +34,7 @@ import Nets
 /// ## Version
 /// "HalfCheetah-v2" (gym 0.18 `half_cheetah.py`). Gymnasium's v5 has the same
 /// dynamics, observation and reward with these defaults.
-public struct HalfCheetah: MuJoCoEnvironment {
+public struct HalfCheetah: MuJoCoTask {
     /// The reward's named terms of the last step (they sum to the reward).
     public struct RewardTerms: Sendable, Equatable {
         public var forward: Double = 0
@@ -53,10 +53,10 @@ public struct HalfCheetah: MuJoCoEnvironment {
     public let actionSpace: Space
     public let maxEpisodeSteps = 1000
     public private(set) var lastTerms = RewardTerms()
-    public private(set) var elapsedSteps = 0
+    public internal(set) var elapsedSteps = 0
 
-    private var handle: SimulationHandle
-    private var rng: Xoshiro256
+    var handle: SimulationHandle
+    var rng: Xoshiro256
     private let initialQpos: [Double]
 
     /// Loads `half_cheetah.xml`. Throws `EnvError.modelNotFound` when models are not fetched.
@@ -68,12 +68,7 @@ public struct HalfCheetah: MuJoCoEnvironment {
         actionSpace = sim.controlSpace
     }
 
-    /// The simulation, for tests and benchmarks (read it, do not step it).
-    public var simulation: MuJoCoSimulation { handle.simulation }
-    public var frameSkip: Int { Self.frameSkip }
     public var lastRewardTerms: [String: Double] { ["forward": lastTerms.forward, "control": lastTerms.control] }
-    /// Seconds of simulated time per `step` (timestep × frame skip).
-    public var dt: Double { handle.simulation.timestep * Double(Self.frameSkip) }
 
     public mutating func reset(seed: UInt64?, into observation: UnsafeMutableBufferPointer<Float>) {
         if let seed { rng = Xoshiro256(seed: seed) }
@@ -107,28 +102,5 @@ public struct HalfCheetah: MuJoCoEnvironment {
         let sim = handle.simulation
         for i in 1..<sim.nq { o[i - 1] = Float(sim.qpos[i]) }
         for i in 0..<sim.nv { o[sim.nq - 1 + i] = Float(sim.qvel[i]) }
-    }
-
-    /// Sets qpos (9) and qvel (9), runs `mj_forward`, and returns the observation;
-    /// for `asym env replay`. The time-limit counter is left alone.
-    /// - Throws: `EnvError.invalidReplayInput` when a size is wrong.
-    public mutating func setState(qpos: [Double], qvel: [Double]) throws -> [Float] {
-        try handle.unique().setState(qpos: qpos, qvel: qvel)
-        var obs = [Float](repeating: 0, count: observationCount)
-        obs.withUnsafeMutableBufferPointer { writeObservation(into: $0) }
-        return obs
-    }
-
-    public func snapshot() -> EnvSnapshot {
-        EnvSnapshot(values: handle.simulation.snapshotValues(), rng: rng.state, elapsedSteps: elapsedSteps)
-    }
-
-    public mutating func restore(_ snapshot: EnvSnapshot) throws {
-        let sim = handle.unique()
-        guard sim.restore(values: snapshot.values) else {
-            throw EnvError.snapshotMismatch(env: id, expected: sim.snapshotCount, got: snapshot.values.count)
-        }
-        rng = Xoshiro256(state: snapshot.rng)
-        elapsedSteps = snapshot.elapsedSteps
     }
 }

@@ -1,4 +1,5 @@
 import CMuJoCo
+import Nets
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -323,4 +324,50 @@ public protocol MuJoCoEnvironment: Env {
     /// Sets qpos and qvel, runs `mj_forward`, returns the observation.
     /// - Throws: `EnvError.invalidReplayInput` when a size is wrong.
     mutating func setState(qpos: [Double], qvel: [Double]) throws -> [Float]
+}
+
+// MARK: - What every MuJoCo task shares
+
+/// The plumbing every MuJoCo task has in common — its simulation handle, its
+/// generator and time-limit counter — so `setState`, `snapshot` and `restore`
+/// are written once. A task supplies its physics (`reset`, `step`) and its
+/// observation (`writeObservation`).
+protocol MuJoCoTask: MuJoCoEnvironment {
+    static var frameSkip: Int { get }
+    var handle: SimulationHandle { get set }
+    var rng: Xoshiro256 { get set }
+    var elapsedSteps: Int { get set }
+    /// Writes the observation of the current state.
+    func writeObservation(into observation: UnsafeMutableBufferPointer<Float>)
+}
+
+extension MuJoCoTask {
+    /// The simulation, for tests and benchmarks (read it, do not step it).
+    public var simulation: MuJoCoSimulation { handle.simulation }
+    public var frameSkip: Int { Self.frameSkip }
+    /// Seconds of simulated time per `step` (timestep × frame skip).
+    public var dt: Double { handle.simulation.timestep * Double(Self.frameSkip) }
+
+    /// Sets qpos and qvel, runs `mj_forward`, and returns the observation; for
+    /// `asym env replay`. The time-limit counter is left alone.
+    /// - Throws: `EnvError.invalidReplayInput` when a size is wrong.
+    public mutating func setState(qpos: [Double], qvel: [Double]) throws -> [Float] {
+        try handle.unique().setState(qpos: qpos, qvel: qvel)
+        var obs = [Float](repeating: 0, count: observationCount)
+        obs.withUnsafeMutableBufferPointer { writeObservation(into: $0) }
+        return obs
+    }
+
+    public func snapshot() -> EnvSnapshot {
+        EnvSnapshot(values: handle.simulation.snapshotValues(), rng: rng.state, elapsedSteps: elapsedSteps)
+    }
+
+    public mutating func restore(_ snapshot: EnvSnapshot) throws {
+        let sim = handle.unique()
+        guard sim.restore(values: snapshot.values) else {
+            throw EnvError.snapshotMismatch(env: id, expected: sim.snapshotCount, got: snapshot.values.count)
+        }
+        rng = Xoshiro256(state: snapshot.rng)
+        elapsedSteps = snapshot.elapsedSteps
+    }
 }

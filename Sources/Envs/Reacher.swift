@@ -47,7 +47,7 @@ import Darwin
 ///
 /// ## Version
 /// "Reacher-v2" is the paper's environment; "Reacher-v5" follows Gymnasium 1.4.0.
-public struct Reacher: MuJoCoEnvironment {
+public struct Reacher: MuJoCoTask {
     public enum Version: String, Sendable, CaseIterable { case v2, v5 }
 
     /// The reward's named terms of the last step (they sum to the reward).
@@ -69,10 +69,10 @@ public struct Reacher: MuJoCoEnvironment {
     public let actionSpace: Space
     public let maxEpisodeSteps = 50
     public private(set) var lastTerms = RewardTerms()
-    public private(set) var elapsedSteps = 0
+    public internal(set) var elapsedSteps = 0
 
-    private var handle: SimulationHandle
-    private var rng: Xoshiro256
+    var handle: SimulationHandle
+    var rng: Xoshiro256
     private let fingertip: Int
     private let target: Int
     private let initialQpos: [Double]
@@ -92,12 +92,7 @@ public struct Reacher: MuJoCoEnvironment {
         actionSpace = sim.controlSpace
     }
 
-    /// The simulation, for tests and benchmarks (read it, do not step it).
-    public var simulation: MuJoCoSimulation { handle.simulation }
-    public var frameSkip: Int { Self.frameSkip }
     public var lastRewardTerms: [String: Double] { ["distance": lastTerms.distance, "control": lastTerms.control] }
-    /// Seconds of simulated time per `step` (timestep × frame skip).
-    public var dt: Double { handle.simulation.timestep * Double(Self.frameSkip) }
 
     public mutating func reset(seed: UInt64?, into observation: UnsafeMutableBufferPointer<Float>) {
         if let seed { rng = Xoshiro256(seed: seed) }
@@ -154,28 +149,5 @@ public struct Reacher: MuJoCoEnvironment {
         o[6] = Float(v[0]); o[7] = Float(v[1])
         let dims = version == .v2 ? 3 : 2
         for k in 0..<dims { o[8 + k] = Float(x[3 * fingertip + k] - x[3 * target + k]) }
-    }
-
-    /// Sets qpos (4) and qvel (4), runs `mj_forward`, and returns the observation;
-    /// for `asym env replay`. The time-limit counter is left alone.
-    /// - Throws: `EnvError.invalidReplayInput` when a size is wrong.
-    public mutating func setState(qpos: [Double], qvel: [Double]) throws -> [Float] {
-        try handle.unique().setState(qpos: qpos, qvel: qvel)
-        var obs = [Float](repeating: 0, count: observationCount)
-        obs.withUnsafeMutableBufferPointer { writeObservation(into: $0) }
-        return obs
-    }
-
-    public func snapshot() -> EnvSnapshot {
-        EnvSnapshot(values: handle.simulation.snapshotValues(), rng: rng.state, elapsedSteps: elapsedSteps)
-    }
-
-    public mutating func restore(_ snapshot: EnvSnapshot) throws {
-        let sim = handle.unique()
-        guard sim.restore(values: snapshot.values) else {
-            throw EnvError.snapshotMismatch(env: id, expected: sim.snapshotCount, got: snapshot.values.count)
-        }
-        rng = Xoshiro256(state: snapshot.rng)
-        elapsedSteps = snapshot.elapsedSteps
     }
 }
