@@ -19,6 +19,7 @@ func trackingError(_ action: ([Float]) -> [Float]) -> Double {
 }
 
 func train(_ agent: any Agent, steps: Int, metrics: MetricsSink = NullMetrics()) {
+    setSingleThreadedBLAS()     // one BLAS thread per training process, as `asym` runs
     while agent.stepsDone < steps { agent.trainStep(metrics: metrics) }
 }
 
@@ -38,17 +39,19 @@ func resumed(_ make: () throws -> any Agent, k: Int, n: Int) throws -> (straight
     return (a.stateDict().serialized(), c.stateDict().serialized())
 }
 
-@Suite("PPO")
+@Suite("PPO", .serialized)
 struct PPOTests {
     @Test("learns the toy tracking task: the mean action approaches a = o")
     func toyTracking() throws {
         let spec = RunSpec(algorithm: .ppo, env: "ToyTracking-v0", actorHidden: [], criticHidden: [16, 16], seed: 1, preset: .zoo)
         let agent = try PPO(spec: spec, config: .preset(.zoo, env: spec.env))
         let before = trackingError(agent.deterministicAction)
-        train(agent, steps: 30_000)
+        // Slow at first: VecNormalize's statistics remember the early runaway errors
+        // (variance ≈ 200), so the linear actor needs a large weight on tiny inputs.
+        train(agent, steps: 200_000)
         let after = trackingError(agent.deterministicAction)
         print("PPO toy: mean |a − o| \(before) → \(after)")
-        #expect(after < 0.5 * before)
+        #expect(after < 0.3 * before)     // measured 1.47 → 0.22 (seed 1)
     }
 
     @Test("Acrobot-v1 (zoo preset) gets well past the random policy's −500")
@@ -59,7 +62,7 @@ struct PPOTests {
         train(agent, steps: 100_000)
         let after = mean(agent.evaluate(episodes: 10, seed: 77))
         print("PPO Acrobot: eval \(before) → \(after)")
-        #expect(after > -300)
+        #expect(after > -200)             // measured −500 → −78 (seed 2)
     }
 
     @Test("Pendulum-v1 (zoo preset) improves measurably")
@@ -70,6 +73,39 @@ struct PPOTests {
         train(agent, steps: 100_000)
         let after = mean(agent.evaluate(episodes: 10, seed: 78))
         print("PPO Pendulum: eval \(before) → \(after)")
-        #expect(after > before + 300)
+        #expect(after > before + 500)     // measured −1245 → −223 (seed 3)
+    }
+}
+
+@Suite("PPO checkpoints", .serialized)
+struct PPOCheckpointTests {
+    @Test("resuming mid-rollout from serialized bytes equals an uninterrupted run", arguments: ["Pendulum-v1", "Acrobot-v1"])
+    func exactResume(env: String) throws {
+        var config = PPO.Config()
+        config.nSteps = 64; config.nEnvs = 2; config.batchSize = 24; config.nEpochs = 2
+        config.totalTimesteps = 600; config.entCoef = 0.01
+        let spec = RunSpec(algorithm: .ppo, env: env, actorHidden: [8], criticHidden: [8, 8], seed: 12)
+        // 128 rows per rollout: k = 300 is mid third rollout; Pendulum truncates at 200.
+        let (straight, resumed) = try resumed({ try PPO(spec: spec, config: config) }, k: 300, n: 600)
+        #expect(straight == resumed)
+    }
+
+    @Test("load refuses a state from a different spec")
+    func mismatch() throws {
+        var config = PPO.Config(); config.nSteps = 16
+        let a = try PPO(spec: RunSpec(algorithm: .ppo, env: "Pendulum-v1", actorHidden: [4], criticHidden: [4], seed: 1), config: config)
+        let b = try PPO(spec: RunSpec(algorithm: .ppo, env: "Pendulum-v1", actorHidden: [4], criticHidden: [4], seed: 2), config: config)
+        #expect(throws: AgentError.self) { try b.load(a.stateDict()) }
+    }
+
+    @Test("the factory builds PPO and TRPO from presets and overrides")
+    func factory() throws {
+        let spec = RunSpec(algorithm: .ppo, env: "Acrobot-v1", actorHidden: [8, 8], criticHidden: [64, 64], seed: 0, preset: .zoo)
+        let agent = try AgentFactory.make(spec, overrides: [("n_steps", "32"), ("clip_range", "0.1")])
+        #expect(agent.configJSON.contains("\"n_steps\":32"))
+        #expect(agent.configJSON.contains("\"n_envs\":16"))
+        #expect(throws: AgentError.self) { _ = try AgentFactory.make(spec, overrides: [("gama", "0.9")]) }
+        var trpo = spec; trpo.algorithm = .trpo
+        #expect(try AgentFactory.make(trpo, overrides: [("delta", "0.02")]).configJSON.contains("\"delta\":0.02"))
     }
 }
