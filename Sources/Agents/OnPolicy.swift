@@ -98,6 +98,46 @@ extension RunningMeanStd {
     }
 }
 
+// MARK: - Orthogonal initialisation (Baselines, Stable-Baselines)
+
+/// Baselines' `ortho_init(scale)` for every layer of `net`: W = gain·Q with Q
+/// (fanIn × fanOut) having orthonormal columns (fanIn ≥ fanOut) or rows, drawn
+/// from the Haar measure (Gram–Schmidt on Gaussian vectors, Saxe et al. 2014);
+/// biases 0. Baselines and SB3 use gain √2 for hidden layers, 0.01 for the
+/// policy output (actions start near the mean 0) and 1 for the value output.
+func orthogonalInit(_ net: inout MLP, hiddenGain: Double, outputGain: Double, rng: inout Xoshiro256) {
+    for l in 0..<net.layerCount {
+        let fanIn = net.widths[l], fanOut = net.widths[l + 1]
+        let gain = l == net.layerCount - 1 ? outputGain : hiddenGain
+        // Orthonormalise min(fanIn, fanOut) Gaussian vectors of length max(fanIn, fanOut).
+        let count = min(fanIn, fanOut), length = max(fanIn, fanOut)
+        var q = [[Double]]()
+        for _ in 0..<count {
+            var v = (0..<length).map { _ in rng.normal() }
+            for _ in 0..<2 {                      // twice is enough (Giraud et al. 2005)
+                for u in q {
+                    var d = 0.0
+                    for i in 0..<length { d += u[i] * v[i] }
+                    for i in 0..<length { v[i] -= d * u[i] }
+                }
+            }
+            var norm = 0.0
+            for x in v { norm += x * x }
+            norm = norm.squareRoot()
+            q.append(v.map { $0 / norm })
+        }
+        let range = net.layerRange(l), w = range.lowerBound
+        for i in 0..<fanIn {
+            for j in 0..<fanOut {
+                // Columns of W are the vectors when fanIn ≥ fanOut, rows otherwise.
+                let x = fanIn >= fanOut ? q[j][i] : q[i][j]
+                net.parameters[w + i * fanOut + j] = Float(gain * x)
+            }
+        }
+        for j in 0..<fanOut { net.parameters[w + fanIn * fanOut + j] = 0 }
+    }
+}
+
 // MARK: - The stochastic policy
 
 /// π(a | o) for PPO and TRPO: an MLP from observations to the distribution's
@@ -116,9 +156,10 @@ struct StochasticPolicy: Sendable, Equatable {
     let actionLow: [Float], actionHigh: [Float]
 
     init(observationCount: Int, actionSpace: Space, hidden: [Int], activation: Activation,
-         logStdInit: Float, rng: inout Xoshiro256) {
+         logStdInit: Float, orthoInit: Bool, rng: inout Xoshiro256) {
         net = MLP(inputs: observationCount, hidden: hidden, outputs: actionSpace.networkOutputs,
                   hiddenActivation: activation, outputActivation: .identity, rng: &rng)
+        if orthoInit { orthogonalInit(&net, hiddenGain: 2.0.squareRoot(), outputGain: 0.01, rng: &rng) }
         switch actionSpace {
         case .box(let low, let high):
             gaussian = DiagonalGaussianHead(actionCount: low.count, initialLogStd: logStdInit)
@@ -233,6 +274,16 @@ struct StochasticPolicy: Sendable, Equatable {
         }
         net.backward(outputGradient: outGrad, workspace: workspace)
     }
+}
+
+/// The value network V(o): PyTorch's default initialisation, or Baselines'
+/// orthogonal one (output gain 1).
+func makeValueNetwork(observationCount: Int, hidden: [Int], activation: Activation, orthoInit: Bool,
+                      rng: inout Xoshiro256) -> MLP {
+    var value = MLP(inputs: observationCount, hidden: hidden, outputs: 1,
+                    hiddenActivation: activation, outputActivation: .identity, rng: &rng)
+    if orthoInit { orthogonalInit(&value, hiddenGain: 2.0.squareRoot(), outputGain: 1, rng: &rng) }
+    return value
 }
 
 /// Preallocated per-row scratch for a policy of `outputs` network outputs and batches up to `capacity`.

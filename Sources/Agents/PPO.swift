@@ -69,6 +69,9 @@ public final class PPO: Agent {
         public var logStdInit = 0.0
         /// Hidden-layer nonlinearity of both networks. Baselines and Spinning Up: tanh.
         public var activation = Activation.tanh
+        /// Orthogonal initialisation (gains √2 hidden, 0.01 policy output, 1 value output).
+        /// Baselines and SB3: true; Spinning Up: false (PyTorch default).
+        public var orthoInit = true
         /// Value-function target: `gae` (λ-return, Baselines) or `reward_to_go` (Spinning Up).
         public var valueTarget = ValueTarget.gae
 
@@ -81,7 +84,7 @@ public final class PPO: Agent {
             case learningRate = "learning_rate", vfLearningRate = "vf_learning_rate", annealLR = "anneal_lr"
             case totalTimesteps = "total_timesteps", adamEpsilon = "adam_epsilon", targetKL = "target_kl"
             case normalizeAdvantage = "normalize_advantage", normalizeObservations = "normalize_observations"
-            case normalizeRewards = "normalize_rewards", logStdInit = "log_std_init", activation
+            case normalizeRewards = "normalize_rewards", logStdInit = "log_std_init", activation, orthoInit = "ortho_init"
             case valueTarget = "value_target"
         }
 
@@ -102,7 +105,7 @@ public final class PPO: Agent {
                 c.maxGradNorm = -1; c.learningRate = 3e-4; c.vfLearningRate = 1e-3; c.annealLR = false
                 c.adamEpsilon = 1e-8; c.targetKL = 0.01
                 c.normalizeObservations = false; c.normalizeRewards = false
-                c.logStdInit = -0.5; c.valueTarget = .rewardToGo
+                c.logStdInit = -0.5; c.valueTarget = .rewardToGo; c.orthoInit = false
             case .zoo:
                 c = zooEntry(env: env) ?? c   // no entry: Baselines' MuJoCo defaults
             }
@@ -207,10 +210,10 @@ public final class PPO: Agent {
         var initRng = Xoshiro256(seed: spec.seed, stream: 1)
         policy = StochasticPolicy(observationCount: entry.observationCount, actionSpace: entry.actionSpace,
                                   hidden: spec.actorHidden, activation: config.activation,
-                                  logStdInit: Float(config.logStdInit), rng: &initRng)
+                                  logStdInit: Float(config.logStdInit), orthoInit: config.orthoInit, rng: &initRng)
         var valueRng = Xoshiro256(seed: spec.seed, stream: 2)
-        value = MLP(inputs: entry.observationCount, hidden: spec.criticHidden, outputs: 1,
-                    hiddenActivation: config.activation, outputActivation: .identity, rng: &valueRng)
+        value = makeValueNetwork(observationCount: entry.observationCount, hidden: spec.criticHidden,
+                                 activation: config.activation, orthoInit: config.orthoInit, rng: &valueRng)
         let lr = Float(config.learningRate), vlr = Float(config.vfLearningRate < 0 ? config.learningRate : config.vfLearningRate)
         let eps = Float(config.adamEpsilon)
         policyAdam = Adam(parameterCount: policy.net.parameterCount, learningRate: lr, epsilon: eps)

@@ -55,6 +55,9 @@ public final class TRPO: Agent {
         public var logStdInit = -0.5
         /// Hidden-layer nonlinearity of both networks (Spinning Up: tanh).
         public var activation = Activation.tanh
+        /// Orthogonal initialisation (gains √2 hidden, 0.01 policy output, 1 value output).
+        /// Spinning Up: false (PyTorch default); SB3: true.
+        public var orthoInit = false
         /// Value-function target: `reward_to_go` (Spinning Up) or `gae` (λ-return, sb3-contrib).
         public var valueTarget = ValueTarget.rewardToGo
 
@@ -66,7 +69,7 @@ public final class TRPO: Agent {
             case backtrackCoeff = "backtrack_coeff", vfLR = "vf_lr", trainVIters = "train_v_iters"
             case vfBatchSize = "vf_batch_size", adamEpsilon = "adam_epsilon"
             case normalizeAdvantage = "normalize_advantage", normalizeObservations = "normalize_observations"
-            case normalizeRewards = "normalize_rewards", logStdInit = "log_std_init", activation
+            case normalizeRewards = "normalize_rewards", logStdInit = "log_std_init", activation, orthoInit = "ortho_init"
             case valueTarget = "value_target"
         }
 
@@ -83,7 +86,7 @@ public final class TRPO: Agent {
                 c.nSteps = 2048; c.nEnvs = 1; c.gamma = 0.99; c.gaeLambda = 0.95; c.delta = 0.01
                 c.dampingCoeff = 0.1; c.cgIters = 15; c.backtrackIters = 10; c.backtrackCoeff = 0.8
                 c.vfLR = 1e-3; c.trainVIters = 10; c.vfBatchSize = 128; c.adamEpsilon = 1e-5
-                c.logStdInit = 0; c.valueTarget = .gae
+                c.logStdInit = 0; c.valueTarget = .gae; c.orthoInit = true
                 switch env {
                 case "Pendulum-v0", "Pendulum-v1":
                     // rl-zoo3 Pendulum-v1 (the only Pendulum entry); its gSDE is not implemented.
@@ -139,10 +142,10 @@ public final class TRPO: Agent {
         var initRng = Xoshiro256(seed: spec.seed, stream: 1)
         policy = StochasticPolicy(observationCount: entry.observationCount, actionSpace: entry.actionSpace,
                                   hidden: spec.actorHidden, activation: config.activation,
-                                  logStdInit: Float(config.logStdInit), rng: &initRng)
+                                  logStdInit: Float(config.logStdInit), orthoInit: config.orthoInit, rng: &initRng)
         var valueRng = Xoshiro256(seed: spec.seed, stream: 2)
-        value = MLP(inputs: entry.observationCount, hidden: spec.criticHidden, outputs: 1,
-                    hiddenActivation: config.activation, outputActivation: .identity, rng: &valueRng)
+        value = makeValueNetwork(observationCount: entry.observationCount, hidden: spec.criticHidden,
+                                 activation: config.activation, orthoInit: config.orthoInit, rng: &valueRng)
         valueAdam = Adam(parameterCount: value.parameterCount, learningRate: Float(config.vfLR),
                          epsilon: Float(config.adamEpsilon))
         buffer = RolloutBuffer(stepsPerEnv: config.nSteps, envCount: config.nEnvs,

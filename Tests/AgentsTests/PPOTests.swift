@@ -44,14 +44,18 @@ struct PPOTests {
     @Test("learns the toy tracking task: the mean action approaches a = o")
     func toyTracking() throws {
         let spec = RunSpec(algorithm: .ppo, env: "ToyTracking-v0", actorHidden: [], criticHidden: [16, 16], seed: 1, preset: .zoo)
-        let agent = try PPO(spec: spec, config: .preset(.zoo, env: spec.env))
+        let agent = try PPO(spec: spec, config: .preset(.zoo, env: spec.env))   // no zoo entry: Baselines' MuJoCo defaults
         let before = trackingError(agent.deterministicAction)
-        // Slow at first: VecNormalize's statistics remember the early runaway errors
-        // (variance ≈ 200), so the linear actor needs a large weight on tiny inputs.
+        let returnBefore = mean(agent.evaluate(episodes: 5, seed: 76))
         train(agent, steps: 200_000)
         let after = trackingError(agent.deterministicAction)
-        print("PPO toy: mean |a − o| \(before) → \(after)")
-        #expect(after < 0.3 * before)     // measured 1.47 → 0.22 (seed 1)
+        let returnAfter = mean(agent.evaluate(episodes: 5, seed: 76))
+        print("PPO toy: mean |a − o| \(before) → \(after); eval return \(returnBefore) → \(returnAfter)")
+        // |a − o| cannot reach 0: the observation lags the goal by one step, so the
+        // return-optimal linear policy over-reacts (a ≈ 1.7·o measured), leaving |a − o| ≈ 0.2
+        // on this grid. The orthogonally initialised actor starts at a ≈ 0 (|a − o| ≈ 0.4).
+        #expect(after < 0.6 * before)                   // measured 0.39 → 0.15 (seed 1)
+        #expect(returnAfter > 0.5 * returnBefore)      // returns are negative; measured in the test log
     }
 
     @Test("Acrobot-v1 (zoo preset) gets well past the random policy's −500")
@@ -62,7 +66,7 @@ struct PPOTests {
         train(agent, steps: 100_000)
         let after = mean(agent.evaluate(episodes: 10, seed: 77))
         print("PPO Acrobot: eval \(before) → \(after)")
-        #expect(after > -200)             // measured −500 → −78 (seed 2)
+        #expect(after > -200)             // measured −396 → −98 (seed 2)
     }
 
     @Test("Pendulum-v1 (zoo preset) improves measurably")
@@ -73,7 +77,7 @@ struct PPOTests {
         train(agent, steps: 100_000)
         let after = mean(agent.evaluate(episodes: 10, seed: 78))
         print("PPO Pendulum: eval \(before) → \(after)")
-        #expect(after > before + 500)     // measured −1245 → −223 (seed 3)
+        #expect(after > before + 500)     // measured −1275 → −188 (seed 3)
     }
 }
 
@@ -107,5 +111,28 @@ struct PPOCheckpointTests {
         #expect(throws: AgentError.self) { _ = try AgentFactory.make(spec, overrides: [("gama", "0.9")]) }
         var trpo = spec; trpo.algorithm = .trpo
         #expect(try AgentFactory.make(trpo, overrides: [("delta", "0.02")]).configJSON.contains("\"delta\":0.02"))
+    }
+}
+
+@Suite("Orthogonal initialisation")
+struct OrthogonalInitTests {
+    @Test("every layer is gain × a matrix with orthonormal columns or rows, biases zero")
+    func orthonormal() {
+        var rng = Xoshiro256(seed: 4)
+        var net = MLP(inputs: 3, hidden: [8, 2], outputs: 5, rng: &rng)
+        orthogonalInit(&net, hiddenGain: 2.0.squareRoot(), outputGain: 0.01, rng: &rng)
+        for l in 0..<net.layerCount {
+            let fanIn = net.widths[l], fanOut = net.widths[l + 1], w = net.layerRange(l).lowerBound
+            let gain = l == net.layerCount - 1 ? 0.01 : 2.0.squareRoot()
+            func weight(_ i: Int, _ j: Int) -> Double { Double(net.parameters[w + i * fanOut + j]) / gain }
+            // Gram matrix of the shorter side's vectors must be the identity.
+            let (vectors, length) = fanIn >= fanOut ? (fanOut, fanIn) : (fanIn, fanOut)
+            for a in 0..<vectors { for b in 0..<vectors {
+                var d = 0.0
+                for i in 0..<length { d += fanIn >= fanOut ? weight(i, a) * weight(i, b) : weight(a, i) * weight(b, i) }
+                #expect(abs(d - (a == b ? 1 : 0)) < 1e-5, "layer \(l): ⟨\(a), \(b)⟩ = \(d)")
+            } }
+            for j in 0..<fanOut { #expect(net.parameters[w + fanIn * fanOut + j] == 0) }
+        }
     }
 }

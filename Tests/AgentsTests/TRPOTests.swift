@@ -8,19 +8,23 @@ import Foundation
 struct TRPOTests {
     @Test("learns the toy tracking task: the mean action approaches a = o")
     func toyTracking() throws {
-        let spec = RunSpec(algorithm: .trpo, env: "ToyTracking-v0", actorHidden: [], criticHidden: [16, 16], seed: 1)
-        // Spinning Up's defaults, with observation normalisation: unnormalised toy errors
-        // reach ±10, where a linear policy's clipped actions hide all exploration.
-        var config = TRPO.Config.preset(.spinup, env: spec.env)
-        config.normalizeObservations = true; config.nSteps = 2000
+        // The zoo preset (sb3-contrib's TRPO defaults: orthogonal init, actor starting at a ≈ 0)
+        // with observation normalisation. Spinning Up's preset (PyTorch init, log σ −0.5,
+        // raw observations) diverged on seeds 2 and 3: a wrong-signed initial weight drives
+        // the error to ±10, where clipped actions hide all exploration.
+        let spec = RunSpec(algorithm: .trpo, env: "ToyTracking-v0", actorHidden: [], criticHidden: [16, 16], seed: 1, preset: .zoo)
+        var config = TRPO.Config.preset(.zoo, env: spec.env)
+        config.normalizeObservations = true
         let agent = try TRPO(spec: spec, config: config)
         let before = trackingError(agent.deterministicAction)
         let metrics = MemoryMetrics()
-        train(agent, steps: 60_000, metrics: metrics)
+        train(agent, steps: 40_000, metrics: metrics)
         let after = trackingError(agent.deterministicAction)
         let accepted = metrics.series["train/accepted"]?.map(\.value) ?? []
-        print("TRPO toy: mean |a − o| \(before) → \(after); accepted \(accepted.reduce(0, +))/\(accepted.count)")
-        #expect(after < 0.4 * before)     // measured 1.47 → 0.41 (seed 1)
+        print("TRPO toy: mean |a − o| \(before) → \(after); line search accepted \(accepted.reduce(0, +))/\(accepted.count)")
+        // The floor is ≈ 0.2, not 0 (see the PPO toy test: the lag makes a ≈ 1.7·o optimal).
+        #expect(after < 0.6 * before)     // measured 0.39 → 0.18 (seed 1)
+        #expect(accepted.reduce(0, +) > 0)
     }
 
     @Test("conjugate gradient solves a small SPD system")
