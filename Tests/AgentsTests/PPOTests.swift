@@ -63,9 +63,14 @@ struct PPOTests {
         let spec = RunSpec(algorithm: .ppo, env: "Acrobot-v1", actorHidden: [16, 16], criticHidden: [16, 16], seed: 2, preset: .zoo)
         let agent = try PPO(spec: spec, config: .preset(.zoo, env: spec.env))
         let before = mean(agent.evaluate(episodes: 5, seed: 77))
-        train(agent, steps: 100_000)
+        let metrics = MemoryMetrics()
+        train(agent, steps: 100_000, metrics: metrics)
         let after = mean(agent.evaluate(episodes: 10, seed: 77))
         print("PPO Acrobot: eval \(before) → \(after)")
+        for name in ["loss/policy", "loss/value", "train/kl", "train/entropy", "train/clip_fraction",
+                     "train/episode_return", "train/episode_length"] {
+            #expect(metrics.series[name] != nil, "no \(name)")
+        }
         #expect(after > -200)             // measured −396 → −98 (seed 2)
     }
 
@@ -99,7 +104,8 @@ struct PPOCheckpointTests {
         var config = PPO.Config(); config.nSteps = 16
         let a = try PPO(spec: RunSpec(algorithm: .ppo, env: "Pendulum-v1", actorHidden: [4], criticHidden: [4], seed: 1), config: config)
         let b = try PPO(spec: RunSpec(algorithm: .ppo, env: "Pendulum-v1", actorHidden: [4], criticHidden: [4], seed: 2), config: config)
-        #expect(throws: AgentError.self) { try b.load(a.stateDict()) }
+        #expect(throws: AgentError.checkpointMismatch(
+            "spec \(canonicalJSON(a.spec)) ≠ \(canonicalJSON(b.spec))")) { try b.load(a.stateDict()) }
     }
 
     @Test("the factory builds PPO and TRPO from presets and overrides")

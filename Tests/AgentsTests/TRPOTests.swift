@@ -27,6 +27,21 @@ struct TRPOTests {
         #expect(accepted.reduce(0, +) > 0)
     }
 
+    @Test("Acrobot-v1 (zoo preset, categorical policy) gets well past the random policy's −500")
+    func acrobot() throws {
+        let spec = RunSpec(algorithm: .trpo, env: "Acrobot-v1", actorHidden: [16, 16], criticHidden: [16, 16], seed: 0, preset: .zoo)
+        let agent = try TRPO(spec: spec, config: .preset(.zoo, env: spec.env))
+        let metrics = MemoryMetrics()
+        train(agent, steps: 60_000, metrics: metrics)
+        let after = mean(agent.evaluate(episodes: 10, seed: 79))
+        print("TRPO Acrobot: eval \(after)")
+        #expect(after > -200)             // measured −80 (seed 0)
+        for name in ["loss/policy", "loss/value", "train/kl", "train/entropy", "train/backtracks", "train/accepted",
+                     "train/episode_return", "train/episode_length"] {
+            #expect(metrics.series[name] != nil, "no \(name)")
+        }
+    }
+
     @Test("conjugate gradient solves a small SPD system")
     func conjugateGradientSolves() {
         // A = BᵀB + I for a fixed B: symmetric positive definite.
