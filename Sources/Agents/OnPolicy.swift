@@ -680,7 +680,16 @@ func evaluateDeterministic(policy: StochasticPolicy, envID: String, collector: R
     return returns
 }
 
-// MARK: - Checkpoint helpers
+// MARK: - Checks and checkpoint helpers
+
+/// Hidden sizes must be positive (the MLP would stop the process otherwise).
+func validateHiddenSizes(_ spec: RunSpec) throws {
+    for (name, sizes) in [("actor", spec.actorHidden), ("critic", spec.criticHidden)] where sizes.contains(where: { $0 <= 0 }) {
+        throw AgentError.badValue(key: name, value: sizes.map(String.init).joined(separator: ","),
+                                  expected: "positive hidden sizes")
+    }
+}
+
 
 extension StateDict {
     /// Stores the spec and config as texts so `load` can refuse a state from another run.

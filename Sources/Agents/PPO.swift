@@ -204,6 +204,7 @@ public final class PPO: Agent {
 
     public init(spec: RunSpec, config: Config) throws {
         try config.validate()
+        try validateHiddenSizes(spec)
         let entry = try EnvRegistry.entry(spec.env)
         self.spec = spec
         self.config = config

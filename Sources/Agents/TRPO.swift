@@ -136,6 +136,7 @@ public final class TRPO: Agent {
 
     public init(spec: RunSpec, config: Config) throws {
         try config.validate()
+        try validateHiddenSizes(spec)
         let entry = try EnvRegistry.entry(spec.env)
         self.spec = spec
         self.config = config

@@ -23,9 +23,13 @@ func benchOnPolicy() {
         let metrics = NullMetrics()
         // One warm-up rollout with its update, then whole rollouts (each ends in an update).
         for _ in 0..<2048 { agent.trainStep(metrics: metrics) }
-        let rollouts = hidden[0] >= 256 ? 2 : 4
+        // Whole rollouts until at least a second has passed (at least two).
+        var rollouts = 0
         let start = now()
-        for _ in 0..<(rollouts * 2048) { agent.trainStep(metrics: metrics) }
+        repeat {
+            for _ in 0..<2048 { agent.trainStep(metrics: metrics) }
+            rollouts += 1
+        } while rollouts < 2 || now() - start < 1
         let rate = Double(rollouts * 2048) / (now() - start)
         let ratio = rate / sb3
         print("\(pad("\(hidden)", 11)) \(pad(fixed(rate, 0), 10)) \(pad(fixed(sb3, 0), 6)) \(pad(fixed(ratio, 1) + "×", 7)) \(pad("≥\(fixed(target, 0))×", 7))\(ratio >= target ? "" : "  (below target)")")
