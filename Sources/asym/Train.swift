@@ -107,10 +107,12 @@ func writeAtomically(_ bytes: [UInt8], to path: String) throws {
     let url = URL(fileURLWithPath: path)
     let tmp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
     try Data(bytes).write(to: tmp)
-    // rename(2) replaces an existing file atomically; corelibs Foundation's
-    // replaceItemAt deleted the old checkpoint and then failed on Linux.
+    // rename(2) replaces an existing file atomically (FileManager.replaceItemAt
+    // fails on Linux's Foundation when the target exists).
     guard rename(tmp.path, url.path) == 0 else {
-        throw UserError(message: "cannot write \(path): \(String(cString: strerror(errno)))", exitCode: 1)
+        let code = errno
+        try? FileManager.default.removeItem(at: tmp)
+        throw UserError(message: "cannot write \(path): \(String(cString: strerror(code)))", exitCode: 1)
     }
 }
 
