@@ -14,14 +14,14 @@ public enum Perlin {
         let floorX = x.rounded(.down)
         // C's `%` truncates toward zero, like Swift's; `& 255` then folds a
         // negative remainder into 0...255 exactly as two's complement does in C.
-        let i = truncatingToInt32(floorX) % period
-        let ii = (i &+ 1) % period
+        let i = remainder(truncatingToInt32(floorX), period)
+        let ii = remainder(i &+ 1, period)
         let a = Int((i & 255) &+ base)
         let b = Int((ii & 255) &+ base)
         let t = x - floorX
         let fade = t * t * t * (t * (t * 6 - 15) + 10)
-        let ga = grad1(permutation[a], t)
-        let gb = grad1(permutation[b], t - 1)
+        let ga = grad1(permutation[a & 255], t)
+        let gb = grad1(permutation[b & 255], t - 1)
         return (ga + fade * (gb - ga)) * 0.4
     }
 
@@ -36,7 +36,7 @@ public enum Perlin {
                                lacunarity: Float = 2, repeat period: Int32 = 1024,
                                base: Int32 = 0) -> Float {
         precondition(octaves > 0, "pnoise1 needs at least one octave")
-        precondition((0...256).contains(base), "base must be in 0...256 (the table holds 512 entries)")
+        precondition((0...256).contains(base), "base must be in 0...256 (beyond, the C code reads past its 512-entry table)")
         if octaves == 1 { return noise1(x, repeat: period, base: base) }
         var frequency: Float = 1
         var amplitude: Float = 1
@@ -61,6 +61,15 @@ public enum Perlin {
         return g * x
     }
 
+    /// C's `a % m` (truncating), with a mask instead of a division in the common
+    /// case of a non-negative `a` and a power-of-two `m` (the default repeat 1024
+    /// and its octave multiples), saving two integer divisions per octave.
+    @inlinable @inline(__always)
+    static func remainder(_ a: Int32, _ m: Int32) -> Int32 {
+        if a >= 0 && m > 0 && m & (m &- 1) == 0 { return a & (m &- 1) }
+        return a % m
+    }
+
     /// C's `(int)` of a float as x86-64 executes it (`cvttss2si`): truncation,
     /// and INT_MIN for NaN or values out of range, where Swift's `Int32(_:)` would trap.
     @inlinable @inline(__always)
@@ -68,13 +77,12 @@ public enum Perlin {
         x >= -2_147_483_648 && x < 2_147_483_648 ? Int32(x) : Int32.min
     }
 
-    /// Ken Perlin's reference permutation of 0...255 (Perlin 2002), written
-    /// twice so that `i + 1` and `base` offsets never need wrapping, as in `_noise.h`.
+    /// Ken Perlin's reference permutation of 0...255 (Perlin 2002). `_noise.h`
+    /// stores it twice (512 entries) so that `base` offsets need no wrapping;
+    /// indexing this copy with `& 255` reads the same entries, and keeps the
+    /// table a literal the compiler lays out statically (no lazy global).
     @usableFromInline
-    static let permutation: [UInt8] = referencePermutation + referencePermutation
-
-    @usableFromInline
-    static let referencePermutation: [UInt8] = [
+    static let permutation: [UInt8] = [
         151, 160, 137,  91,  90,  15, 131,  13, 201,  95,  96,  53, 194, 233,   7, 225,
         140,  36, 103,  30,  69, 142,   8,  99,  37, 240,  21,  10,  23, 190,   6, 148,
         247, 120, 234,  75,   0,  26, 197,  62,  94, 252, 219, 203, 117,  35,  11,  32,

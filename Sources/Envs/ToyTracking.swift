@@ -47,6 +47,12 @@ import Nets
 /// | `amplitude` | 10 | goal scale and observation bound (`obs_high`) |
 /// | `id` | "ToyTracking-v0" | registry id |
 ///
+/// ## Paper vs code
+/// Appendix A.1 of the paper describes goals and state in [-1, 1] with
+/// `s' = clip(s + a, -1, 1)`; the CAPS code scales the goal by 10 and never
+/// clips `s`. This port follows the code (rl-facts.md §1); `amplitude: 1` gives
+/// the paper's goal range, but `s` stays unclipped.
+///
 /// ## Version History
 /// - v0: port of CAPS `StateEnv` with `p_aggression` 1 and the continuous goal
 ///   (the optional random discontinuities are not ported).

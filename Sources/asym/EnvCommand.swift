@@ -49,6 +49,7 @@ extension Asym.Env {
               Pendulum-v0/-v1   {"theta": θ, "thetadot": θ̇}
               Acrobot-v1        {"s": [θ1, θ2, θ̇1, θ̇2]}
               ToyTracking-*     {"offset": x, "state": s}
+              MuJoCo tasks      {"qpos": […], "qvel": […]}
             and a discrete action is its index, e.g. [2]. The output is
             {"obs0": […], "steps": [{"obs": […], "reward": r, "terminated": b, "truncated": b}, …]}.
             Malformed input prints one line naming the file and field, and exits with 2.
@@ -79,9 +80,13 @@ extension Asym.Env {
                                                  source: input == "-" ? "<stdin>" : input)
                 print(result.json, terminator: "")
             } catch let error as EnvError {
-                // Bad input (unknown id, unreadable or malformed file) exits 2, as argparse does.
                 FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
-                throw ExitCode(2)
+                switch error {
+                case .unknownEnvironment, .invalidReplayInput:
+                    throw ExitCode(2)    // bad input (unknown id, unreadable or malformed file), as argparse does
+                default:
+                    throw ExitCode(1)    // e.g. a MuJoCo model that is not installed
+                }
             }
         }
     }
