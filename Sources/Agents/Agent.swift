@@ -9,7 +9,8 @@ public enum Algorithm: String, CaseIterable, Codable, Sendable {
 
 /// Where default hyper-parameters come from (rl-facts.md §2–3).
 public enum Preset: String, CaseIterable, Codable, Sendable {
-    /// OpenAI Spinning Up's defaults (Baselines' MuJoCo defaults for PPO).
+    /// OpenAI Spinning Up's defaults (PPO and TRPO included; Baselines' ppo2
+    /// MuJoCo defaults are `PPO.Config()` and the zoo's fallback).
     case spinup
     /// The RL Zoo's per-environment settings, falling back on library defaults.
     case zoo

@@ -5,6 +5,16 @@ import Foundation
 // return code (negative hid_t/herr_t) and throws `StoreError.hdf5(call:path:)`
 // naming the C function; handles close in `defer`/`deinit`, never by hand.
 
+/// Debian's HDF5 is built without thread safety, so every call into the
+/// library holds this one process-wide lock (recursive: wrappers nest).
+let hdf5Lock = NSRecursiveLock()
+
+@inline(__always) func withHDF5Lock<T>(_ body: () throws -> T) rethrows -> T {
+    hdf5Lock.lock()
+    defer { hdf5Lock.unlock() }
+    return try body()
+}
+
 /// An array read back from a dataset, in its stored type.
 public enum HDF5Array: Equatable, Sendable {
     case floats([Float]), doubles([Double]), integers([Int64]), words([UInt64]), text(String)
@@ -17,26 +27,30 @@ public final class HDF5File {
     let id: hid_t
 
     private init(path: String, id: hid_t) { self.path = path; self.id = id }
-    deinit { H5Fclose(id) }
+    deinit { withHDF5Lock { _ = H5Fclose(id) } }
 
     /// Silences HDF5's own error printing: errors reach the user once, as ours.
     private static let silenced: Void = { _ = H5Eset_auto2(asym_H5E_DEFAULT(), nil, nil) }()
 
     /// Creates (or truncates) a file. The corresponding C function is `H5Fcreate`.
     public static func create(_ path: String) throws -> HDF5File {
-        _ = silenced
-        let id = H5Fcreate(path, asym_H5F_ACC_TRUNC(), asym_H5P_DEFAULT(), asym_H5P_DEFAULT())
-        guard id >= 0 else { throw StoreError.hdf5(call: "H5Fcreate", path: path) }
-        return HDF5File(path: path, id: id)
+        try withHDF5Lock {
+            _ = silenced
+            let id = H5Fcreate(path, asym_H5F_ACC_TRUNC(), asym_H5P_DEFAULT(), asym_H5P_DEFAULT())
+            guard id >= 0 else { throw StoreError.hdf5(call: "H5Fcreate", path: path) }
+            return HDF5File(path: path, id: id)
+        }
     }
 
     /// Opens an existing file read-only. The corresponding C function is `H5Fopen`.
     public static func open(_ path: String) throws -> HDF5File {
-        _ = silenced
-        guard FileManager.default.fileExists(atPath: path) else { throw StoreError.notFound(path: path) }
-        let id = H5Fopen(path, asym_H5F_ACC_RDONLY(), asym_H5P_DEFAULT())
-        guard id >= 0 else { throw StoreError.hdf5(call: "H5Fopen", path: path) }
-        return HDF5File(path: path, id: id)
+        try withHDF5Lock {
+            _ = silenced
+            guard FileManager.default.fileExists(atPath: path) else { throw StoreError.notFound(path: path) }
+            let id = H5Fopen(path, asym_H5F_ACC_RDONLY(), asym_H5P_DEFAULT())
+            guard id >= 0 else { throw StoreError.hdf5(call: "H5Fopen", path: path) }
+            return HDF5File(path: path, id: id)
+        }
     }
 
     // MARK: Writing
@@ -48,48 +62,54 @@ public final class HDF5File {
 
     /// A 1-D dataset. The corresponding C functions are `H5Screate_simple`, `H5Dcreate2`, `H5Dwrite`.
     private func write<T>(_ name: String, _ values: [T], type: hid_t) throws {
-        var dims: [hsize_t] = [hsize_t(values.count)]
-        let space = H5Screate_simple(1, &dims, nil)
-        guard space >= 0 else { throw StoreError.hdf5(call: "H5Screate_simple", path: path) }
-        defer { H5Sclose(space) }
-        let dataset = try createDataset(name, type: type, space: space)
-        defer { H5Dclose(dataset) }
-        let status = values.withUnsafeBytes { buf in
-            H5Dwrite(dataset, type, asym_H5S_ALL(), asym_H5S_ALL(), asym_H5P_DEFAULT(), buf.baseAddress)
+        try withHDF5Lock {
+            var dims: [hsize_t] = [hsize_t(values.count)]
+            let space = H5Screate_simple(1, &dims, nil)
+            guard space >= 0 else { throw StoreError.hdf5(call: "H5Screate_simple", path: path) }
+            defer { H5Sclose(space) }
+            let dataset = try createDataset(name, type: type, space: space)
+            defer { H5Dclose(dataset) }
+            let status = values.withUnsafeBytes { buf in
+                H5Dwrite(dataset, type, asym_H5S_ALL(), asym_H5S_ALL(), asym_H5P_DEFAULT(), buf.baseAddress)
+            }
+            guard status >= 0 else { throw StoreError.hdf5(call: "H5Dwrite(\(name))", path: path) }
         }
-        guard status >= 0 else { throw StoreError.hdf5(call: "H5Dwrite(\(name))", path: path) }
     }
 
     /// A scalar fixed-length string dataset (UTF-8).
     public func writeText(_ name: String, _ value: String) throws {
-        let bytes = Array(value.utf8)
-        let type = try stringType(length: bytes.count)
-        defer { H5Tclose(type) }
-        let space = H5Screate(H5S_SCALAR)
-        guard space >= 0 else { throw StoreError.hdf5(call: "H5Screate", path: path) }
-        defer { H5Sclose(space) }
-        let dataset = try createDataset(name, type: type, space: space)
-        defer { H5Dclose(dataset) }
-        let status = (bytes.isEmpty ? [0] : bytes).withUnsafeBytes {
-            H5Dwrite(dataset, type, asym_H5S_ALL(), asym_H5S_ALL(), asym_H5P_DEFAULT(), $0.baseAddress)
+        try withHDF5Lock {
+            let bytes = Array(value.utf8)
+            let type = try stringType(length: bytes.count)
+            defer { H5Tclose(type) }
+            let space = H5Screate(H5S_SCALAR)
+            guard space >= 0 else { throw StoreError.hdf5(call: "H5Screate", path: path) }
+            defer { H5Sclose(space) }
+            let dataset = try createDataset(name, type: type, space: space)
+            defer { H5Dclose(dataset) }
+            let status = (bytes.isEmpty ? [0] : bytes).withUnsafeBytes {
+                H5Dwrite(dataset, type, asym_H5S_ALL(), asym_H5S_ALL(), asym_H5P_DEFAULT(), $0.baseAddress)
+            }
+            guard status >= 0 else { throw StoreError.hdf5(call: "H5Dwrite(\(name))", path: path) }
         }
-        guard status >= 0 else { throw StoreError.hdf5(call: "H5Dwrite(\(name))", path: path) }
     }
 
     /// A string attribute on the root group. The corresponding C function is `H5Acreate2`.
     public func setAttribute(_ name: String, _ value: String) throws {
-        let bytes = Array(value.utf8)
-        let type = try stringType(length: bytes.count)
-        defer { H5Tclose(type) }
-        let space = H5Screate(H5S_SCALAR)
-        guard space >= 0 else { throw StoreError.hdf5(call: "H5Screate", path: path) }
-        defer { H5Sclose(space) }
-        if H5Aexists(id, name) > 0 { H5Adelete(id, name) }
-        let attr = H5Acreate2(id, name, type, space, asym_H5P_DEFAULT(), asym_H5P_DEFAULT())
-        guard attr >= 0 else { throw StoreError.hdf5(call: "H5Acreate2(\(name))", path: path) }
-        defer { H5Aclose(attr) }
-        let status = (bytes.isEmpty ? [0] : bytes).withUnsafeBytes { H5Awrite(attr, type, $0.baseAddress) }
-        guard status >= 0 else { throw StoreError.hdf5(call: "H5Awrite(\(name))", path: path) }
+        try withHDF5Lock {
+            let bytes = Array(value.utf8)
+            let type = try stringType(length: bytes.count)
+            defer { H5Tclose(type) }
+            let space = H5Screate(H5S_SCALAR)
+            guard space >= 0 else { throw StoreError.hdf5(call: "H5Screate", path: path) }
+            defer { H5Sclose(space) }
+            if H5Aexists(id, name) > 0 { H5Adelete(id, name) }
+            let attr = H5Acreate2(id, name, type, space, asym_H5P_DEFAULT(), asym_H5P_DEFAULT())
+            guard attr >= 0 else { throw StoreError.hdf5(call: "H5Acreate2(\(name))", path: path) }
+            defer { H5Aclose(attr) }
+            let status = (bytes.isEmpty ? [0] : bytes).withUnsafeBytes { H5Awrite(attr, type, $0.baseAddress) }
+            guard status >= 0 else { throw StoreError.hdf5(call: "H5Awrite(\(name))", path: path) }
+        }
     }
 
     private func stringType(length: Int) throws -> hid_t {
@@ -106,7 +126,11 @@ public final class HDF5File {
         guard linkProperties >= 0 else { throw StoreError.hdf5(call: "H5Pcreate", path: path) }
         defer { H5Pclose(linkProperties) }
         H5Pset_create_intermediate_group(linkProperties, 1)
-        let dataset = H5Dcreate2(id, name, type, space, linkProperties, asym_H5P_DEFAULT(), asym_H5P_DEFAULT())
+        let datasetProperties = H5Pcreate(asym_H5P_DATASET_CREATE())
+        guard datasetProperties >= 0 else { throw StoreError.hdf5(call: "H5Pcreate", path: path) }
+        defer { H5Pclose(datasetProperties) }
+        H5Pset_obj_track_times(datasetProperties, false)   // no timestamps: equal content, equal bytes
+        let dataset = H5Dcreate2(id, name, type, space, linkProperties, datasetProperties, asym_H5P_DEFAULT())
         guard dataset >= 0 else { throw StoreError.hdf5(call: "H5Dcreate2(\(name))", path: path) }
         return dataset
     }
@@ -115,70 +139,76 @@ public final class HDF5File {
 
     /// A root attribute, or nil when absent.
     public func attribute(_ name: String) throws -> String? {
-        guard H5Aexists(id, name) > 0 else { return nil }
-        let attr = H5Aopen(id, name, asym_H5P_DEFAULT())
-        guard attr >= 0 else { throw StoreError.hdf5(call: "H5Aopen(\(name))", path: path) }
-        defer { H5Aclose(attr) }
-        let type = H5Aget_type(attr)
-        defer { H5Tclose(type) }
-        let size = H5Tget_size(type)
-        var buffer = [UInt8](repeating: 0, count: size + 1)
-        guard buffer.withUnsafeMutableBytes({ H5Aread(attr, type, $0.baseAddress) }) >= 0 else {
-            throw StoreError.hdf5(call: "H5Aread(\(name))", path: path)
+        try withHDF5Lock {
+            guard H5Aexists(id, name) > 0 else { return nil }
+            let attr = H5Aopen(id, name, asym_H5P_DEFAULT())
+            guard attr >= 0 else { throw StoreError.hdf5(call: "H5Aopen(\(name))", path: path) }
+            defer { H5Aclose(attr) }
+            let type = H5Aget_type(attr)
+            defer { H5Tclose(type) }
+            let size = H5Tget_size(type)
+            var buffer = [UInt8](repeating: 0, count: size + 1)
+            guard buffer.withUnsafeMutableBytes({ H5Aread(attr, type, $0.baseAddress) }) >= 0 else {
+                throw StoreError.hdf5(call: "H5Aread(\(name))", path: path)
+            }
+            return String(decoding: buffer.prefix { $0 != 0 }, as: UTF8.self)
         }
-        return String(decoding: buffer.prefix { $0 != 0 }, as: UTF8.self)
     }
 
     /// Paths of every dataset, sorted. The corresponding C function is `H5Lvisit`.
     public func datasetNames() throws -> [String] {
-        final class Collector { var names: [String] = [] }
-        let collector = Collector()
-        let status = H5Lvisit(id, H5_INDEX_NAME, H5_ITER_INC, { group, name, _, data in
-            guard let name, let data else { return 0 }
-            var info = H5O_info_t()
-            if H5Oget_info_by_name2(group, name, &info, UInt32(H5O_INFO_BASIC), asym_H5P_DEFAULT()) >= 0,
-               info.type == H5O_TYPE_DATASET {
-                Unmanaged<Collector>.fromOpaque(data).takeUnretainedValue().names.append(String(cString: name))
-            }
-            return 0
-        }, Unmanaged.passUnretained(collector).toOpaque())
-        guard status >= 0 else { throw StoreError.hdf5(call: "H5Lvisit", path: path) }
-        return collector.names.sorted()
+        try withHDF5Lock {
+            final class Collector { var names: [String] = [] }
+            let collector = Collector()
+            let status = H5Lvisit(id, H5_INDEX_NAME, H5_ITER_INC, { group, name, _, data in
+                guard let name, let data else { return 0 }
+                var info = H5O_info_t()
+                if H5Oget_info_by_name2(group, name, &info, UInt32(H5O_INFO_BASIC), asym_H5P_DEFAULT()) >= 0,
+                   info.type == H5O_TYPE_DATASET {
+                    Unmanaged<Collector>.fromOpaque(data).takeUnretainedValue().names.append(String(cString: name))
+                }
+                return 0
+            }, Unmanaged.passUnretained(collector).toOpaque())
+            guard status >= 0 else { throw StoreError.hdf5(call: "H5Lvisit", path: path) }
+            return collector.names.sorted()
+        }
     }
 
     /// A dataset in its stored type.
     public func read(_ name: String) throws -> HDF5Array {
-        let dataset = H5Dopen2(id, name, asym_H5P_DEFAULT())
-        guard dataset >= 0 else { throw StoreError.missingDataset(name: name, path: path) }
-        defer { H5Dclose(dataset) }
-        let type = H5Dget_type(dataset)
-        defer { H5Tclose(type) }
-        let space = H5Dget_space(dataset)
-        defer { H5Sclose(space) }
-        let count = Int(H5Sget_simple_extent_npoints(space))
-        func readAll<T>(_ zero: T, _ memType: hid_t) throws -> [T] {
-            var values = [T](repeating: zero, count: count)
-            guard count == 0 || values.withUnsafeMutableBytes({
-                H5Dread(dataset, memType, asym_H5S_ALL(), asym_H5S_ALL(), asym_H5P_DEFAULT(), $0.baseAddress)
-            }) >= 0 else { throw StoreError.hdf5(call: "H5Dread(\(name))", path: path) }
-            return values
-        }
-        switch H5Tget_class(type) {
-        case H5T_FLOAT:
-            return H5Tget_size(type) == 4 ? .floats(try readAll(Float(0), asym_H5T_NATIVE_FLOAT()))
-                                           : .doubles(try readAll(0.0, asym_H5T_NATIVE_DOUBLE()))
-        case H5T_INTEGER:
-            return H5Tget_sign(type) == H5T_SGN_NONE ? .words(try readAll(UInt64(0), asym_H5T_NATIVE_UINT64()))
-                                                     : .integers(try readAll(Int64(0), asym_H5T_NATIVE_INT64()))
-        case H5T_STRING:
-            let size = H5Tget_size(type)
-            var buffer = [UInt8](repeating: 0, count: size + 1)
-            guard buffer.withUnsafeMutableBytes({
-                H5Dread(dataset, type, asym_H5S_ALL(), asym_H5S_ALL(), asym_H5P_DEFAULT(), $0.baseAddress)
-            }) >= 0 else { throw StoreError.hdf5(call: "H5Dread(\(name))", path: path) }
-            return .text(String(decoding: buffer.prefix { $0 != 0 }, as: UTF8.self))
-        default:
-            throw StoreError.corrupt(path: path, why: "dataset '\(name)' has an unsupported type")
+        try withHDF5Lock {
+            let dataset = H5Dopen2(id, name, asym_H5P_DEFAULT())
+            guard dataset >= 0 else { throw StoreError.missingDataset(name: name, path: path) }
+            defer { H5Dclose(dataset) }
+            let type = H5Dget_type(dataset)
+            defer { H5Tclose(type) }
+            let space = H5Dget_space(dataset)
+            defer { H5Sclose(space) }
+            let count = Int(H5Sget_simple_extent_npoints(space))
+            func readAll<T>(_ zero: T, _ memType: hid_t) throws -> [T] {
+                var values = [T](repeating: zero, count: count)
+                guard count == 0 || values.withUnsafeMutableBytes({
+                    H5Dread(dataset, memType, asym_H5S_ALL(), asym_H5S_ALL(), asym_H5P_DEFAULT(), $0.baseAddress)
+                }) >= 0 else { throw StoreError.hdf5(call: "H5Dread(\(name))", path: path) }
+                return values
+            }
+            switch H5Tget_class(type) {
+            case H5T_FLOAT:
+                return H5Tget_size(type) == 4 ? .floats(try readAll(Float(0), asym_H5T_NATIVE_FLOAT()))
+                                               : .doubles(try readAll(0.0, asym_H5T_NATIVE_DOUBLE()))
+            case H5T_INTEGER:
+                return H5Tget_sign(type) == H5T_SGN_NONE ? .words(try readAll(UInt64(0), asym_H5T_NATIVE_UINT64()))
+                                                         : .integers(try readAll(Int64(0), asym_H5T_NATIVE_INT64()))
+            case H5T_STRING:
+                let size = H5Tget_size(type)
+                var buffer = [UInt8](repeating: 0, count: size + 1)
+                guard buffer.withUnsafeMutableBytes({
+                    H5Dread(dataset, type, asym_H5S_ALL(), asym_H5S_ALL(), asym_H5P_DEFAULT(), $0.baseAddress)
+                }) >= 0 else { throw StoreError.hdf5(call: "H5Dread(\(name))", path: path) }
+                return .text(String(decoding: buffer.prefix { $0 != 0 }, as: UTF8.self))
+            default:
+                throw StoreError.corrupt(path: path, why: "dataset '\(name)' has an unsupported type")
+            }
         }
     }
 }

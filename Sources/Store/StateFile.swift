@@ -17,14 +17,19 @@ public enum StateFile {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp").path
         do {
-            let file = try HDF5File.create(temporary)
-            for (name, values) in state.floats { try file.write(name, values) }
-            for (name, values) in state.doubles { try file.write(name, values) }
-            for (name, values) in state.integers { try file.write(name, values) }
-            for (name, values) in state.words { try file.write(name, values) }
-            for (name, value) in state.texts { try file.writeText(name, value) }
-            for (key, value) in attributes { try file.setAttribute(key, value) }
-            try file.setAttribute(checksumAttribute, hex(checksum(state)))
+            // One lock for the whole file: its handle must close before the rename.
+            try withHDF5Lock {
+                let file = try HDF5File.create(temporary)
+                // Sorted order (dictionaries iterate differently in every process) and
+                // no object timestamps: the same state gives the same bytes.
+                for name in state.floats.keys.sorted() { try file.write(name, state.floats[name]!) }
+                for name in state.doubles.keys.sorted() { try file.write(name, state.doubles[name]!) }
+                for name in state.integers.keys.sorted() { try file.write(name, state.integers[name]!) }
+                for name in state.words.keys.sorted() { try file.write(name, state.words[name]!) }
+                for name in state.texts.keys.sorted() { try file.writeText(name, state.texts[name]!) }
+                for key in attributes.keys.sorted() { try file.setAttribute(key, attributes[key]!) }
+                try file.setAttribute(checksumAttribute, hex(checksum(state)))
+            }
         } catch {
             try? FileManager.default.removeItem(atPath: temporary)
             throw error

@@ -1,0 +1,403 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Nets
+import Envs
+
+/// Proximal Policy Optimization (Schulman et al. 2017, "Proximal Policy
+/// Optimization Algorithms", arXiv:1707.06347) as OpenAI Baselines' `ppo2`:
+/// rollouts of `n_steps` from each of `n_envs` environments, GAE(λ)
+/// advantages, `n_epochs` passes of shuffled minibatches of `batch_size` rows
+/// over the clipped surrogate, the (optionally clipped) value loss and an
+/// entropy bonus, one Adam over policy and value with a global gradient-norm
+/// clip and a linearly annealed learning rate.
+///
+/// The value network is a separate MLP of its own size (Baselines'
+/// `value_network='copy'`), so actor and critic sizes are independent.
+public final class PPO: Agent {
+
+    /// Every hyper-parameter, with Baselines' `defaults.mujoco()` (+ VecNormalize,
+    /// as Baselines' `run.py` wraps MuJoCo tasks) as the defaults.
+    /// `Config.preset(_:env:)` gives Spinning Up's values or the RL Zoo's entry.
+    public struct Config: Codable, Sendable, Equatable {
+        /// Steps per environment per rollout (Baselines `nsteps`; Spinning Up `steps_per_epoch`). Baselines: 2048.
+        public var nSteps = 2048
+        /// Parallel environments, stepped in lockstep (`n_envs`). Baselines MuJoCo: 1.
+        public var nEnvs = 1
+        /// Rows per minibatch (SB3 `batch_size`; Baselines nsteps·nenvs/nminibatches = 2048/32). 64.
+        public var batchSize = 64
+        /// Passes over each rollout (Baselines `noptepochs`; Spinning Up `train_pi_iters` = `train_v_iters`). 10.
+        public var nEpochs = 10
+        /// Discount γ. 0.99.
+        public var gamma = 0.99
+        /// GAE λ (Schulman et al. 2016). Baselines 0.95.
+        public var gaeLambda = 0.95
+        /// Clip range ε of the probability ratio (eq. 7). 0.2.
+        public var clipRange = 0.2
+        /// Clip range of the value prediction around its rollout value; ≤ 0 disables.
+        /// Baselines' ppo2 clips the value with `cliprange` itself: 0.2.
+        public var clipRangeVF = 0.2
+        /// Entropy bonus coefficient c₂ (eq. 9). Baselines MuJoCo: 0.
+        public var entCoef = 0.0
+        /// Value loss coefficient c₁ (eq. 9); the loss is c₁·½·mean (V − R)². 0.5.
+        public var vfCoef = 0.5
+        /// Global gradient-norm clip over policy and value gradients; ≤ 0 disables. 0.5.
+        public var maxGradNorm = 0.5
+        /// Adam learning rate (initial, when annealed). 3e-4.
+        public var learningRate = 3e-4
+        /// Learning rate of the value network; < 0 means `learning_rate` (one Adam, Baselines).
+        /// Spinning Up trains the value function with its own `vf_lr` = 1e-3.
+        public var vfLearningRate = -1.0
+        /// Anneal the learning rate linearly to 0 over `total_timesteps` (Baselines `lr = 3e-4·f`). true.
+        public var annealLR = true
+        /// The step budget the annealing schedule spans (Baselines `total_timesteps`; set it to the run's budget). 1e6.
+        public var totalTimesteps = 1_000_000
+        /// Adam ε (Baselines and SB3: 1e-5; PyTorch default 1e-8).
+        public var adamEpsilon = 1e-5
+        /// Stop policy updates for this rollout once the approximate KL exceeds 1.5·target_kl
+        /// (Spinning Up: 0.01); ≤ 0 disables (Baselines).
+        public var targetKL = -1.0
+        /// Normalise advantages per minibatch to mean 0, std 1 (Baselines does). true.
+        public var normalizeAdvantage = true
+        /// Normalise observations with running mean/variance, clipped at ±10 (VecNormalize). true.
+        public var normalizeObservations = true
+        /// Scale rewards by the running std of the discounted return, clipped at ±10 (VecNormalize). true.
+        public var normalizeRewards = true
+        /// Initial log σ of the Gaussian policy (Baselines 0; Spinning Up −0.5).
+        public var logStdInit = 0.0
+        /// Hidden-layer nonlinearity of both networks. Baselines and Spinning Up: tanh.
+        public var activation = Activation.tanh
+        /// Orthogonal initialisation (gains √2 hidden, 0.01 policy output, 1 value output).
+        /// Baselines and SB3: true; Spinning Up: false (PyTorch default).
+        public var orthoInit = true
+        /// Value-function target: `gae` (λ-return, Baselines) or `reward_to_go` (Spinning Up).
+        public var valueTarget = ValueTarget.gae
+
+        public init() {}
+
+        enum CodingKeys: String, CodingKey {
+            case nSteps = "n_steps", nEnvs = "n_envs", batchSize = "batch_size", nEpochs = "n_epochs"
+            case gamma, gaeLambda = "gae_lambda", clipRange = "clip_range", clipRangeVF = "clip_range_vf"
+            case entCoef = "ent_coef", vfCoef = "vf_coef", maxGradNorm = "max_grad_norm"
+            case learningRate = "learning_rate", vfLearningRate = "vf_learning_rate", annealLR = "anneal_lr"
+            case totalTimesteps = "total_timesteps", adamEpsilon = "adam_epsilon", targetKL = "target_kl"
+            case normalizeAdvantage = "normalize_advantage", normalizeObservations = "normalize_observations"
+            case normalizeRewards = "normalize_rewards", logStdInit = "log_std_init", activation, orthoInit = "ortho_init"
+            case valueTarget = "value_target"
+        }
+
+        /// Rows per rollout.
+        public var rolloutSize: Int { nSteps * nEnvs }
+
+        /// The defaults a preset starts from (rl-facts.md §2–3).
+        public static func preset(_ preset: Preset, env: String) -> Config {
+            var c = Config()
+            switch preset {
+            case .spinup:
+                // Spinning Up `ppo` (openai/spinningup @ 038665d): full-batch steps,
+                // 80 policy iterations with KL early stopping and 80 value iterations,
+                // separate learning rates, no clipping of gradients or values, no normalisation.
+                c.nSteps = 4000; c.nEnvs = 1; c.batchSize = 4000; c.nEpochs = 80
+                c.gamma = 0.99; c.gaeLambda = 0.97; c.clipRange = 0.2; c.clipRangeVF = -1
+                c.entCoef = 0; c.vfCoef = 2          // c₁·½·mean(V − R)² = Spinning Up's mean(V − R)²
+                c.maxGradNorm = -1; c.learningRate = 3e-4; c.vfLearningRate = 1e-3; c.annealLR = false
+                c.adamEpsilon = 1e-8; c.targetKL = 0.01
+                c.normalizeObservations = false; c.normalizeRewards = false
+                c.logStdInit = -0.5; c.valueTarget = .rewardToGo; c.orthoInit = false
+            case .zoo:
+                c = zooEntry(env: env) ?? c   // no entry: Baselines' MuJoCo defaults
+            }
+            return c
+        }
+
+        /// Stable-Baselines3's PPO defaults, on which the SB3 zoo entries build.
+        static var sb3: Config {
+            var c = Config()
+            c.nSteps = 2048; c.nEnvs = 1; c.batchSize = 64; c.nEpochs = 10; c.gamma = 0.99; c.gaeLambda = 0.95
+            c.clipRange = 0.2; c.clipRangeVF = -1; c.entCoef = 0; c.vfCoef = 0.5; c.maxGradNorm = 0.5
+            c.learningRate = 3e-4; c.annealLR = false; c.adamEpsilon = 1e-5
+            c.normalizeObservations = false; c.normalizeRewards = false; c.logStdInit = 0
+            return c
+        }
+
+        /// The RL Zoo's entry for `env`, or nil (rl-facts.md §2 says which zoo each comes from).
+        static func zooEntry(env: String) -> Config? {
+            var c = sb3
+            switch env {
+            case "Pendulum-v0":
+                // SB3 zoo v1.0 (2021), the paper's era. gSDE-free.
+                c.nEnvs = 8; c.nSteps = 2048; c.batchSize = 64; c.gaeLambda = 0.95; c.gamma = 0.99
+                c.nEpochs = 10; c.entCoef = 0; c.learningRate = 3e-4; c.clipRange = 0.2
+                c.totalTimesteps = 2_000_000
+            case "Pendulum-v1":
+                // rl-zoo3 2.9.2; its use_sde/sde_sample_freq are not implemented (plain Gaussian).
+                c.nEnvs = 4; c.nSteps = 1024; c.gaeLambda = 0.95; c.gamma = 0.9; c.nEpochs = 10
+                c.entCoef = 0; c.learningRate = 1e-3; c.clipRange = 0.2
+                c.totalTimesteps = 100_000
+            case "Acrobot-v1":
+                // SB3 zoo v1.0 = rl-zoo3: normalize (observations and rewards).
+                c.normalizeObservations = true; c.normalizeRewards = true
+                c.nEnvs = 16; c.nSteps = 256; c.gaeLambda = 0.94; c.gamma = 0.99; c.nEpochs = 4; c.entCoef = 0
+                c.totalTimesteps = 1_000_000
+            case _ where env.hasPrefix("HalfCheetah"):
+                // SB2 rl-baselines-zoo HalfCheetah-v2 (PPO2): nminibatches 32 of 2048 → 64 rows,
+                // lin_3e-4, cliprange_vf -1 (off); SB2 PPO2's vf_coef 0.5, max_grad_norm 0.5.
+                c.normalizeObservations = true; c.normalizeRewards = true
+                c.nEnvs = 1; c.nSteps = 2048; c.batchSize = 64; c.gaeLambda = 0.95; c.gamma = 0.99
+                c.nEpochs = 10; c.entCoef = 0; c.learningRate = 3e-4; c.annealLR = true; c.clipRange = 0.2
+                c.clipRangeVF = -1; c.totalTimesteps = 2_000_000
+            case _ where env.hasPrefix("Reacher"):
+                // rl-zoo3 Reacher-v2.
+                c.normalizeObservations = true; c.normalizeRewards = true
+                c.nEnvs = 1; c.batchSize = 32; c.nSteps = 512; c.gamma = 0.9; c.learningRate = 1.04019e-4
+                c.entCoef = 7.52585e-8; c.clipRange = 0.3; c.nEpochs = 5; c.gaeLambda = 1.0
+                c.maxGradNorm = 0.9; c.vfCoef = 0.950368; c.totalTimesteps = 1_000_000
+            case _ where env.hasPrefix("Ant"):
+                // rl-zoo3 Ant-v4: normalize, everything else SB3's defaults.
+                c.normalizeObservations = true; c.normalizeRewards = true; c.totalTimesteps = 1_000_000
+            default:
+                return nil
+            }
+            return c
+        }
+
+        /// Rejects values the algorithm cannot run with, naming the key.
+        func validate() throws {
+            func bad(_ key: String, _ value: Any, _ expected: String) -> AgentError {
+                .badValue(key: key, value: "\(value)", expected: expected)
+            }
+            guard nSteps > 0 else { throw bad("n_steps", nSteps, "a positive integer") }
+            guard nEnvs > 0 else { throw bad("n_envs", nEnvs, "a positive integer") }
+            guard batchSize > 0 else { throw bad("batch_size", batchSize, "a positive integer") }
+            guard nEpochs >= 0 else { throw bad("n_epochs", nEpochs, "a non-negative integer") }
+            guard (0...1).contains(gamma) else { throw bad("gamma", gamma, "a number in [0, 1]") }
+            guard (0...1).contains(gaeLambda) else { throw bad("gae_lambda", gaeLambda, "a number in [0, 1]") }
+            guard clipRange > 0 else { throw bad("clip_range", clipRange, "a positive number") }
+            guard learningRate >= 0 else { throw bad("learning_rate", learningRate, "a non-negative number") }
+            guard totalTimesteps > 0 else { throw bad("total_timesteps", totalTimesteps, "a positive integer") }
+            guard adamEpsilon > 0 else { throw bad("adam_epsilon", adamEpsilon, "a positive number") }
+        }
+    }
+
+    public let spec: RunSpec
+    public let config: Config
+    public private(set) var stepsDone = 0
+    public var configJSON: String { canonicalJSON(config) }
+
+    // Networks and optimisers. Three Adams with one learning rate are one Adam
+    // over the concatenated parameters (Adam is elementwise); `vf_learning_rate`
+    // may give the value network its own rate (Spinning Up).
+    var policy: StochasticPolicy
+    var value: MLP
+    var policyAdam: Adam
+    var logStdAdam: Adam
+    var valueAdam: Adam
+    var buffer: RolloutBuffer
+    let collector: RolloutCollector
+    /// Updates done (Baselines' `update` − 1): drives the learning-rate schedule.
+    var updates = 0
+    /// Draws the minibatch permutations.
+    var shuffleRng: Xoshiro256
+    let work: UpdateScratch
+
+    public init(spec: RunSpec, config: Config) throws {
+        try config.validate()
+        try validateHiddenSizes(spec)
+        let entry = try EnvRegistry.entry(spec.env)
+        self.spec = spec
+        self.config = config
+        var initRng = Xoshiro256(seed: spec.seed, stream: 1)
+        policy = StochasticPolicy(observationCount: entry.observationCount, actionSpace: entry.actionSpace,
+                                  hidden: spec.actorHidden, activation: config.activation,
+                                  logStdInit: Float(config.logStdInit), orthoInit: config.orthoInit, rng: &initRng)
+        var valueRng = Xoshiro256(seed: spec.seed, stream: 2)
+        value = makeValueNetwork(observationCount: entry.observationCount, hidden: spec.criticHidden,
+                                 activation: config.activation, orthoInit: config.orthoInit, rng: &valueRng)
+        let lr = Float(config.learningRate), vlr = Float(config.vfLearningRate < 0 ? config.learningRate : config.vfLearningRate)
+        let eps = Float(config.adamEpsilon)
+        policyAdam = Adam(parameterCount: policy.net.parameterCount, learningRate: lr, epsilon: eps)
+        logStdAdam = Adam(parameterCount: policy.logStdGradient.count, learningRate: lr, epsilon: eps)
+        valueAdam = Adam(parameterCount: value.parameterCount, learningRate: vlr, epsilon: eps)
+        buffer = RolloutBuffer(stepsPerEnv: config.nSteps, envCount: config.nEnvs,
+                               observationCount: entry.observationCount, actionCount: policy.actionFloats,
+                               gamma: config.gamma, lambda: config.gaeLambda)
+        collector = try RolloutCollector(envID: spec.env, envCount: config.nEnvs, seed: spec.seed, policy: policy,
+                                         value: value, normalizeObservations: config.normalizeObservations,
+                                         normalizeRewards: config.normalizeRewards, gamma: config.gamma)
+        shuffleRng = Xoshiro256(seed: spec.seed, stream: 4)
+        work = UpdateScratch(batch: min(config.batchSize, config.rolloutSize), rollout: config.rolloutSize,
+                             policy: policy, value: value)
+    }
+
+    // MARK: - Algorithm
+
+    /// One step of every environment; when that fills the rollout, the update runs.
+    public func trainStep(metrics: MetricsSink) {
+        let full = collector.step(policy: policy, value: value, buffer: &buffer, metrics: metrics, stepsDone: stepsDone)
+        stepsDone += config.nEnvs
+        if full {
+            update(metrics: metrics)
+            buffer.reset()
+        }
+    }
+
+    /// What one minibatch step reports.
+    struct PolicyDiagnostics { var loss: Float = 0, kl: Float = 0, clipFraction: Float = 0, entropy: Float = 0 }
+
+    /// `n_epochs` passes of shuffled minibatches over the rollout (Baselines `ppo2.learn`'s inner loops).
+    func update(metrics: MetricsSink) {
+        // Linear annealing: lr·f with f = 1 − (update − 1)/n_updates (Baselines).
+        let nUpdates = max(config.totalTimesteps / config.rolloutSize, 1)
+        let fraction = config.annealLR ? max(1 - Double(updates) / Double(nUpdates), 0) : 1
+        updates += 1
+        let lr = Float(config.learningRate * fraction)
+        let vlr = Float((config.vfLearningRate < 0 ? config.learningRate : config.vfLearningRate) * fraction)
+        policyAdam.learningRate = lr; logStdAdam.learningRate = lr; valueAdam.learningRate = vlr
+
+        let n = buffer.capacity, bs = min(config.batchSize, n)
+        var policyActive = true
+        var sums = PolicyDiagnostics(), valueLossSum: Float = 0, policySteps = 0, valueSteps = 0
+        for _ in 0..<config.nEpochs {
+            shuffleIndices(work.indices, count: n, rng: &shuffleRng)
+            var start = 0
+            while start < n {
+                let m = min(bs, n - start)
+                work.gather(from: buffer, rows: work.indices + start, count: m, valueTarget: config.valueTarget,
+                            normalizeAdvantage: config.normalizeAdvantage)
+                policy.zeroGradients(); value.zeroGradients()
+                if policyActive {
+                    let d = policyLoss(batch: m)
+                    // Spinning Up's early stop: no more policy steps once KL > 1.5·target.
+                    if config.targetKL > 0 && Double(d.kl) > 1.5 * config.targetKL {
+                        policyActive = false
+                        policy.zeroGradients()
+                    } else {
+                        sums.loss += d.loss; sums.kl += d.kl; sums.clipFraction += d.clipFraction
+                        sums.entropy += d.entropy; policySteps += 1
+                    }
+                }
+                valueLossSum += valueLoss(batch: m); valueSteps += 1
+                if config.maxGradNorm > 0 {
+                    clipGlobalNorm(policy: &policy, value: &value, maxNorm: Float(config.maxGradNorm))
+                }
+                if policyActive { adamStep(policy: &policy, policyAdam: &policyAdam, logStdAdam: &logStdAdam) }
+                let valueGradients = value.gradients
+                valueAdam.update(&value.parameters, gradients: valueGradients)
+                start += m
+            }
+        }
+        let step = stepsDone
+        if policySteps > 0 {
+            let k = Double(policySteps)
+            metrics.record("loss/policy", step: step, value: Double(sums.loss) / k)
+            metrics.record("train/kl", step: step, value: Double(sums.kl) / k)
+            metrics.record("train/clip_fraction", step: step, value: Double(sums.clipFraction) / k)
+            metrics.record("train/entropy", step: step, value: Double(sums.entropy) / k)
+        }
+        if valueSteps > 0 { metrics.record("loss/value", step: step, value: Double(valueLossSum) / Double(valueSteps)) }
+        metrics.record("train/learning_rate", step: step, value: Double(lr))
+        metrics.record("train/policy_steps", step: step, value: Double(policySteps))
+    }
+
+    /// Clipped surrogate (Schulman et al. 2017, eq. 7), minus the entropy bonus (eq. 9):
+    ///     L = mean max(−Â·r, −Â·clip(r, 1 − ε, 1 + ε)) − c₂·H,  r = π(a|o)/π_old(a|o).
+    /// Accumulates ∂L/∂θ into the policy's gradients.
+    func policyLoss(batch m: Int) -> PolicyDiagnostics {
+        let w = work
+        let out = policy.net.forward(w.observations.p, batch: m, workspace: w.policyWorkspace)
+        policy.logProbs(output: out, actions: w.actions.p, batch: m, scratch: w.policyScratch, into: w.logProbs.p)
+        let eps = Float(config.clipRange), invM = 1 / Float(m)
+        var loss: Float = 0, kl: Float = 0, clipped = 0
+        for r in 0..<m {
+            let a = w.advantages[r], logRatio = w.logProbs[r] - w.oldLogProbs[r]
+            let ratio = expf(logRatio)
+            let surrogate = -a * ratio, clippedSurrogate = -a * min(max(ratio, 1 - eps), 1 + eps)
+            loss += max(surrogate, clippedSurrogate)
+            // The max passes the gradient of the unclipped term only where it is the larger.
+            w.logProbGradient[r] = surrogate >= clippedSurrogate ? surrogate * invM : 0
+            kl -= logRatio                                     // Spinning Up's approx KL: mean(log π_old − log π)
+            if abs(ratio - 1) > eps { clipped += 1 }
+        }
+        let entropy = policy.meanEntropy(batch: m, scratch: w.policyScratch)
+        if config.targetKL > 0 && Double(kl * invM) > 1.5 * config.targetKL {
+            return PolicyDiagnostics(loss: loss * invM, kl: kl * invM, clipFraction: Float(clipped) * invM, entropy: entropy)
+        }
+        policy.backward(output: out, actions: w.actions.p, batch: m, logProbGradient: w.logProbGradient.p,
+                        entropyCoefficient: Float(config.entCoef), workspace: w.policyWorkspace, scratch: w.policyScratch)
+        return PolicyDiagnostics(loss: loss * invM - Float(config.entCoef) * entropy, kl: kl * invM,
+                                 clipFraction: Float(clipped) * invM, entropy: entropy)
+    }
+
+    /// Value loss ½·mean max((V − R)², (V_clip − R)²), V_clip = V_old + clip(V − V_old, ±ε_vf)
+    /// (Baselines ppo2), or ½·mean (V − R)² without value clipping; scaled by c₁ in the
+    /// gradient. Accumulates into the value network's gradients; returns the unscaled loss.
+    func valueLoss(batch m: Int) -> Float {
+        let w = work
+        let v = value.forward(w.observations.p, batch: m, workspace: w.valueWorkspace)
+        let c = Float(config.clipRangeVF), scale = Float(config.vfCoef) / Float(m)
+        var loss: Float = 0
+        for r in 0..<m {
+            let target = w.targets[r], vOld = w.oldValues[r]
+            let diff = v[r] - target
+            if c > 0 {
+                let change = v[r] - vOld
+                let clippedDiff = vOld + min(max(change, -c), c) - target
+                if diff * diff >= clippedDiff * clippedDiff {
+                    loss += diff * diff; w.valueGradient[r] = scale * diff
+                } else {
+                    loss += clippedDiff * clippedDiff
+                    w.valueGradient[r] = abs(change) < c ? scale * clippedDiff : 0
+                }
+            } else {
+                loss += diff * diff; w.valueGradient[r] = scale * diff
+            }
+        }
+        value.backward(outputGradient: w.valueGradient.p, workspace: w.valueWorkspace)
+        return 0.5 * loss / Float(m)
+    }
+
+    // MARK: - Plumbing
+
+    /// The deterministic action for a raw observation (tests and probes).
+    func deterministicAction(_ raw: [Float]) -> [Float] {
+        Agents.deterministicAction(policy: policy, collector: collector, raw: raw)
+    }
+
+    public func evaluate(episodes: Int, seed: UInt64) -> [Double] {
+        evaluateDeterministic(policy: policy, envID: spec.env, collector: collector, episodes: episodes, seed: seed)
+    }
+
+    public func stateDict() -> StateDict {
+        var s = StateDict()
+        s.setIdentity(spec: spec, configJSON: configJSON)
+        s.set("weights/policy", network: policy.net)
+        s.floats["weights/log_std"] = policy.gaussian?.logStd ?? []
+        s.set("weights/value", network: value)
+        s.set("optimizer/policy", adam: policyAdam)
+        s.set("optimizer/log_std", adam: logStdAdam)
+        s.set("optimizer/value", adam: valueAdam)
+        s.merge(buffer.stateDict(), prefix: "rollout")
+        s.merge(collector.stateDict(), prefix: "collector")
+        s.setInteger("counters/steps", stepsDone)
+        s.setInteger("counters/updates", updates)
+        s.set("rng/shuffle", rng: shuffleRng)
+        return s
+    }
+
+    public func load(_ s: StateDict) throws {
+        try s.checkIdentity(spec: spec, configJSON: configJSON)
+        try s.restore("weights/policy", into: &policy.net)
+        if policy.gaussian != nil { policy.gaussian!.logStd = try s.float("weights/log_std", count: policy.logStdGradient.count) }
+        try s.restore("weights/value", into: &value)
+        try s.restore("optimizer/policy", into: &policyAdam)
+        try s.restore("optimizer/log_std", into: &logStdAdam)
+        try s.restore("optimizer/value", into: &valueAdam)
+        try buffer.load(s.subset("rollout"))
+        try collector.load(s.subset("collector"))
+        stepsDone = try s.integer("counters/steps")
+        updates = try s.integer("counters/updates")
+        shuffleRng = try s.rng("rng/shuffle")
+    }
+}
