@@ -92,9 +92,7 @@ extension Asym {
             let summary = TrainSummary(algo: algo.rawValue, env: env, actor: actor.sizes, critic: critic.sizes,
                                        seed: seed, steps: agent.stepsDone, eval_return_mean: mean, eval_return_std: std,
                                        steps_per_second: metrics.last("perf/steps_per_second") ?? 0)
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.withoutEscapingSlashes]
-            print(String(decoding: try encoder.encode(summary), as: UTF8.self))
+            print(try summary.jsonLine())
         }
     }
 }
@@ -103,6 +101,21 @@ extension Asym {
 struct TrainSummary: Encodable {
     let algo: String, env: String, actor: [Int], critic: [Int], seed: UInt64, steps: Int
     let eval_return_mean: Double, eval_return_std: Double, steps_per_second: Double
+
+    /// One line of JSON with the fields in declaration order (JSONEncoder's
+    /// order is unspecified on Linux, and readers of logs expect this one).
+    func jsonLine() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        func value<T: Encodable>(_ v: T) throws -> String { String(decoding: try encoder.encode(v), as: UTF8.self) }
+        let fields: [(String, String)] = [
+            ("algo", try value(algo)), ("env", try value(env)), ("actor", try value(actor)),
+            ("critic", try value(critic)), ("seed", try value(seed)), ("steps", try value(steps)),
+            ("eval_return_mean", try value(eval_return_mean)), ("eval_return_std", try value(eval_return_std)),
+            ("steps_per_second", try value(steps_per_second)),
+        ]
+        return "{" + fields.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}"
+    }
 }
 
 /// Live progress on stderr: one rewritten line on a terminal, periodic plain lines otherwise.

@@ -50,4 +50,16 @@ struct CLITests {
         let r = try runAsym(["train", "--algo", "sac", "--env", "Nowhere-v9", "--actor", "4", "--critic", "4", "--steps", "10"])
         #expect(r.stderr.contains("Nowhere-v9"))
     }
+
+    @Test("train ends with one JSON line whose fields come in the documented order")
+    func trainSummaryOrder() throws {
+        let r = try runAsym(["train", "--algo", "ppo", "--env", "ToyTracking-v0", "--actor", "", "--critic", "16,16",
+                             "--steps", "2048", "--eval-episodes", "2"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let lines = r.stdout.split(separator: "\n")
+        #expect(lines.count == 1)
+        #expect(r.stdout.hasPrefix(#"{"algo":"ppo","env":"ToyTracking-v0","actor":[],"critic":[16,16],"seed":0,"steps":2048,"eval_return_mean":"#))
+        let keys = ["eval_return_std", "steps_per_second"]
+        for k in keys { #expect(r.stdout.contains("\"\(k)\":")) }
+    }
 }
