@@ -48,7 +48,7 @@ public final class HDF5File {
             _ = silenced
             guard FileManager.default.fileExists(atPath: path) else { throw StoreError.notFound(path: path) }
             let id = H5Fopen(path, asym_H5F_ACC_RDONLY(), asym_H5P_DEFAULT())
-            guard id >= 0 else { throw StoreError.hdf5(call: "H5Fopen", path: path) }
+            guard id >= 0 else { throw StoreError.corrupt(path: path, why: "not a readable HDF5 file") }
             return HDF5File(path: path, id: id)
         }
     }

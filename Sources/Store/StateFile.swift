@@ -12,9 +12,9 @@ public enum StateFile {
     /// Writes `state` to `path` atomically: a temporary file beside it, then a rename,
     /// so an interruption leaves either the old file or the new one, never half of one.
     public static func write(_ state: StateDict, to path: String, attributes: [String: String] = [:]) throws {
+        try checkWritable(path)
         let url = URL(fileURLWithPath: path)
         let directory = url.deletingLastPathComponent()
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp").path
         do {
             // One lock for the whole file: its handle must close before the rename.
@@ -38,6 +38,20 @@ public enum StateFile {
             let reason = String(cString: strerror(errno))
             try? FileManager.default.removeItem(atPath: temporary)
             throw StoreError.corrupt(path: path, why: "cannot move the new file into place: \(reason)")
+        }
+    }
+
+    /// Creates `path`'s folder if needed and checks that a file can be written
+    /// there: call it before long work whose result goes to `path`.
+    public static func checkWritable(_ path: String) throws {
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        } catch {
+            throw StoreError.notWritable(path: path, why: "cannot create folder \(directory.path)")
+        }
+        guard FileManager.default.isWritableFile(atPath: directory.path) else {
+            throw StoreError.notWritable(path: path, why: "folder \(directory.path) is not writable")
         }
     }
 

@@ -5,6 +5,7 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     case notFound(path: String)
     case missingDataset(name: String, path: String)
     case corrupt(path: String, why: String)
+    case notWritable(path: String, why: String)
 
     public var description: String {
         switch self {
@@ -12,6 +13,7 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
         case .notFound(let path): return "\(path): no such file"
         case .missingDataset(let name, let path): return "\(path): no dataset '\(name)'"
         case .corrupt(let path, let why): return "\(path): damaged artifact (\(why))"
+        case .notWritable(let path, let why): return "\(path): cannot write here (\(why))"
         }
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Nets
+import Envs
 
 @main
 struct Asym: ParsableCommand {
@@ -57,9 +58,23 @@ struct UserError: Error {
 func userFacing<T>(_ body: () throws -> T) throws -> T {
     do { return try body() }
     catch let e as UserError { throw e }
-    catch let e as CustomStringConvertible & Error {
+    catch let e as EnvError {
+        switch e {
+        case .modelNotFound, .modelLoad: throw UserError(message: e.description, exitCode: 1)   // setup, not input
+        default: throw UserError(message: e.description, exitCode: 2)
+        }
+    } catch let e as CustomStringConvertible & Error {
         throw UserError(message: e.description, exitCode: 2)
     } catch {
         throw UserError(message: error.localizedDescription, exitCode: 2)
     }
+}
+
+/// Runs work that can fail for reasons other than the input (a full disk, a
+/// killed writer) and turns its errors into one line with exit code 1.
+func operational<T>(_ body: () throws -> T) throws -> T {
+    do { return try body() }
+    catch let e as UserError { throw e }
+    catch let e as CustomStringConvertible & Error { throw UserError(message: e.description, exitCode: 1) }
+    catch { throw UserError(message: error.localizedDescription, exitCode: 1) }
 }

@@ -74,17 +74,18 @@ extension Asym {
             let spec = RunSpec(algorithm: algo, env: env, actorHidden: actor.sizes, criticHidden: critic.sizes,
                                seed: seed, preset: preset)
             let agent = try userFacing { try AgentFactory.make(spec, overrides: pairs) }
+            if let checkpoint { try userFacing { try StateFile.checkWritable(checkpoint) } }   // fail before training, not after
             if let resume {
                 try userFacing { try agent.load(StateFile.read(resume)) }
             }
             let reporter = ProgressPrinter()
             let metrics = MemoryMetrics()
-            try Training.run(agent, totalSteps: steps, metrics: metrics, checkpointEvery: checkpointEvery,
+            try operational { try Training.run(agent, totalSteps: steps, metrics: metrics, checkpointEvery: checkpointEvery,
                              onCheckpoint: checkpoint.map { path in { state in
                                  try StateFile.write(state, to: path, attributes: ["kind": "checkpoint", "spec": canonicalJSON(spec),
                                                                                    "config": agent.configJSON, "tool_version": AsymVersion.string])
                              } },
-                             progress: reporter.report)
+                             progress: reporter.report) }
             reporter.finish()
             let returns = agent.evaluate(episodes: evalEpisodes, seed: seed &+ 1_000_003)
             let mean = returns.isEmpty ? 0 : returns.reduce(0, +) / Double(returns.count)
