@@ -13,7 +13,23 @@ public enum EnvRegistry {
         }
     }
 
-    static let classicEntries: [Entry] = []
+    /// The paper's toy problem, its goal-generator variants, and the classic-control tasks.
+    static let classicEntries: [Entry] = [
+        entry(ToyTracking()),
+        entry(ToyTracking(id: "ToyTrackingConstant-v0", goal: .constant(0.5))),
+        entry(ToyTracking(id: "ToyTrackingStep-v0", goal: .step(from: -0.5, to: 0.5, atTime: 1.5))),
+        entry(Pendulum(version: .v0)),
+        entry(Pendulum(version: .v1)),
+        entry(Acrobot()),
+    ]
+
+    /// An entry whose dimensions are read off `prototype` and whose `make`
+    /// returns a copy of it (environments are value types).
+    static func entry<E: Env & Sendable>(_ prototype: E) -> Entry {
+        Entry(id: prototype.id, observationCount: prototype.observationCount,
+              actionSpace: prototype.actionSpace, maxEpisodeSteps: prototype.maxEpisodeSteps,
+              make: { prototype })
+    }
 
     public static var all: [Entry] { classicEntries + mujocoEntries }
     public static var ids: [String] { all.map(\.id) }

@@ -18,7 +18,7 @@ struct Asym: ParsableCommand {
         Exit codes: 0 success, 2 bad input (usage, unknown name, malformed file), 1 failure.
         """,
         version: AsymVersion.string,
-        subcommands: [Train.self, Params.self]
+        subcommands: [Train.self, Params.self, Env.self]
     )
 
     /// Parses, runs, and maps errors to the exit codes the help promises:
