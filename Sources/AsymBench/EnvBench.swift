@@ -11,13 +11,13 @@ import Nets
 /// concrete type (what a generic training loop pays).
 func benchEnvironments() {
     print("envs: steps/s, one thread, random actions, resets included")
-    print("  " + pad("id", 24) + pad("any Env", 14) + "specialised")
+    print("  " + padRight("id", 24) + padRight("any Env", 14) + "specialised")
     for entry in EnvRegistry.all {
         let env: any Env
         do {
             env = try entry.make()
         } catch {
-            print("  " + pad(entry.id, 24) + "skipped: \(error)")
+            print("  " + padRight(entry.id, 24) + "skipped: \(error)")
             continue
         }
         let viaExistential = stepsPerSecond(existential: env)
@@ -28,7 +28,7 @@ func benchEnvironments() {
         case let e as Acrobot: specialised = stepsPerSecond(e)
         default: specialised = nil
         }
-        print("  " + pad(entry.id, 24) + pad(millions(viaExistential), 14)
+        print("  " + padRight(entry.id, 24) + padRight(millions(viaExistential), 14)
               + (specialised.map(millions) ?? "-"))
     }
 }
@@ -93,6 +93,6 @@ private func millions(_ rate: Double) -> String {
     return "\(m) M"
 }
 
-private func pad(_ s: String, _ width: Int) -> String {
+private func padRight(_ s: String, _ width: Int) -> String {
     s.count >= width ? s + " " : s + String(repeating: " ", count: width - s.count)
 }
