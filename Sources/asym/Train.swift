@@ -107,10 +107,12 @@ func writeAtomically(_ bytes: [UInt8], to path: String) throws {
     let url = URL(fileURLWithPath: path)
     let tmp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
     try Data(bytes).write(to: tmp)
-    if FileManager.default.fileExists(atPath: path) {
-        _ = try FileManager.default.replaceItemAt(url, withItemAt: tmp)
-    } else {
-        try FileManager.default.moveItem(at: tmp, to: url)
+    // rename(2) replaces an existing file atomically (FileManager.replaceItemAt
+    // fails on Linux's Foundation when the target exists).
+    guard rename(tmp.path, url.path) == 0 else {
+        let code = errno
+        try? FileManager.default.removeItem(at: tmp)
+        throw UserError(message: "cannot write \(path): \(String(cString: strerror(code)))", exitCode: 1)
     }
 }
 
