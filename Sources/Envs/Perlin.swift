@@ -36,7 +36,7 @@ public enum Perlin {
                                lacunarity: Float = 2, repeat period: Int32 = 1024,
                                base: Int32 = 0) -> Float {
         precondition(octaves > 0, "pnoise1 needs at least one octave")
-        precondition((0...256).contains(base), "base must be in 0...256 (the table holds 512 entries)")
+        precondition((0...256).contains(base), "base must be in 0...256 (beyond, the C code reads past its 512-entry table)")
         if octaves == 1 { return noise1(x, repeat: period, base: base) }
         var frequency: Float = 1
         var amplitude: Float = 1
@@ -63,7 +63,7 @@ public enum Perlin {
 
     /// C's `a % m` (truncating), with a mask instead of a division in the common
     /// case of a non-negative `a` and a power-of-two `m` (the default repeat 1024
-    /// and its octave multiples): integer division dominated the cost otherwise.
+    /// and its octave multiples), saving two integer divisions per octave.
     @inlinable @inline(__always)
     static func remainder(_ a: Int32, _ m: Int32) -> Int32 {
         if a >= 0 && m > 0 && m & (m &- 1) == 0 { return a & (m &- 1) }

@@ -80,9 +80,13 @@ extension Asym.Env {
                                                  source: input == "-" ? "<stdin>" : input)
                 print(result.json, terminator: "")
             } catch let error as EnvError {
-                // Bad input (unknown id, unreadable or malformed file) exits 2, as argparse does.
                 FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
-                throw ExitCode(2)
+                switch error {
+                case .unknownEnvironment, .invalidReplayInput:
+                    throw ExitCode(2)    // bad input (unknown id, unreadable or malformed file), as argparse does
+                default:
+                    throw ExitCode(1)    // e.g. a MuJoCo model that is not installed
+                }
             }
         }
     }
