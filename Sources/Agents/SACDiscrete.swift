@@ -70,6 +70,13 @@ public struct DiscreteSAC: OffPolicyLearner {
     /// nearly uniform policy, which on Acrobot (3 actions, reward only for
     /// swinging up) keeps α large and learning slow; CleanRL's discrete SAC
     /// lowers the factor to 0.89 for the same reason. Change it with --set target_entropy=….
+    ///
+    /// Measured on Acrobot-v1 (AgentsTests): with automatic α (targets 0.2–1.07)
+    /// no training episode reached the goal within 80,000 steps: the policy stays
+    /// near uniform and random torques never swing the tip up. What learns is a
+    /// state-dependent policy from the first step with a small fixed α and a low
+    /// lr: `start_steps=0 lr=1e-4 auto_alpha=false alpha=0.003` reaches about
+    /// −116 after 30,000 steps and −93 after 40,000 ([64,64], seed 0).
     public static func preset(_ preset: Preset, env: String) -> Config {
         var c = Config()
         let actions: Int
