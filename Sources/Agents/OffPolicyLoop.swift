@@ -56,6 +56,11 @@ func validateLoopSettings<C: OffPolicyConfig>(_ c: C) throws {
 /// 4. once `t ≥ update_after` and `t % update_every == 0` (t = steps taken),
 ///    take `update_every` gradient steps on uniformly sampled minibatches.
 ///
+/// Counting: t counts steps taken (1-based), so the first `start_steps` steps
+/// are random and the first round falls on exactly `update_after` stored
+/// transitions. Spinning Up's 0-based loop index gives one more random step
+/// (`t > start_steps`) and its first round one transition later.
+///
 /// One call of `trainStep` is one environment step, so a run can stop and
 /// checkpoint anywhere. The hot path allocates nothing: observation, action
 /// and minibatch buffers are preallocated, the environment writes into them.
