@@ -149,6 +149,7 @@ public struct DDPG: OffPolicyLearner {
         critic.backward(outputGradient: lossGradient.pointer, workspace: criticWS, inputGradient: true)
         actionColumns(of: criticWS.inputGradient, batch: n, observationCount: o, actionCount: a,
                       into: actionGradient.pointer, accumulate: false)
+        // dL/d(tanh output) = limit · dL/da, written over `actions` (no longer needed).
         head.backward(actionGradient: actionGradient.pointer, batch: n, into: actions.pointer)
         actor.zeroGradients()
         actor.backward(outputGradient: actions.pointer, workspace: actorWS)

@@ -156,6 +156,7 @@ public struct TD3: OffPolicyLearner {
         critic1.backward(outputGradient: lossGradient.pointer, workspace: critic1WS, inputGradient: true)
         actionColumns(of: critic1WS.inputGradient, batch: n, observationCount: o, actionCount: a,
                       into: actionGradient.pointer, accumulate: false)
+        // dL/d(tanh output) = limit · dL/da, written over `actions` (no longer needed).
         head.backward(actionGradient: actionGradient.pointer, batch: n, into: actions.pointer)
         actor.zeroGradients()
         actor.backward(outputGradient: actions.pointer, workspace: actorWS)
