@@ -269,10 +269,28 @@ func multiplyByDerivativeAndSumRows(_ activation: Activation, output y: UnsafePo
         let d = delta + r * columns, o = y + r * columns
         switch activation {
         case .identity: break
-        case .relu: for j in 0..<columns { d[j] = o[j] > 0 ? d[j] : 0 }
+        case .relu: reluMask(d, output: o, count: columns)
         case .tanh: for j in 0..<columns { d[j] *= 1 - o[j] * o[j] }
         }
         for j in 0..<columns { gb[j] += d[j] }
+    }
+}
+
+/// δ[i] ← y[i] > 0 ? δ[i] : 0, eight lanes at a time. Written as a SIMD
+/// select because the scalar form compiles to a data-dependent branch that
+/// mispredicts about half the time (a fifth of an off-policy update at [64,64]).
+@inline(__always)
+func reluMask(_ delta: UnsafeMutablePointer<Float>, output y: UnsafePointer<Float>, count: Int) {
+    var i = 0
+    while i + 8 <= count {
+        let out = UnsafeRawPointer(y + i).loadUnaligned(as: SIMD8<Float>.self)
+        let d = UnsafeRawPointer(delta + i).loadUnaligned(as: SIMD8<Float>.self)
+        UnsafeMutableRawPointer(delta + i).storeBytes(of: d.replacing(with: 0, where: .!(out .> 0)), as: SIMD8<Float>.self)
+        i += 8
+    }
+    while i < count {
+        delta[i] = y[i] > 0 ? delta[i] : 0
+        i += 1
     }
 }
 
@@ -292,7 +310,7 @@ func multiplyByDerivative(_ activation: Activation, output y: UnsafePointer<Floa
                           _ delta: UnsafeMutablePointer<Float>, count: Int) {
     switch activation {
     case .identity: break
-    case .relu: for i in 0..<count { delta[i] = y[i] > 0 ? delta[i] : 0 }
+    case .relu: reluMask(delta, output: y, count: count)
     case .tanh: for i in 0..<count { delta[i] *= 1 - y[i] * y[i] }
     }
 }
