@@ -265,13 +265,11 @@ func addBiasAndActivate(_ activation: Activation, _ y: UnsafeMutablePointer<Floa
 func multiplyByDerivativeAndSumRows(_ activation: Activation, output y: UnsafePointer<Float>,
                                     _ delta: UnsafeMutablePointer<Float>, rows: Int, columns: Int,
                                     biasGradient gb: UnsafeMutablePointer<Float>) {
+    // Rows are contiguous, so the derivative runs over the whole batch at once
+    // (narrow layers would otherwise spend their time in per-row loop tails).
+    multiplyByDerivative(activation, output: y, delta, count: rows * columns)
     for r in 0..<rows {
-        let d = delta + r * columns, o = y + r * columns
-        switch activation {
-        case .identity: break
-        case .relu: reluMask(d, output: o, count: columns)
-        case .tanh: for j in 0..<columns { d[j] *= 1 - o[j] * o[j] }
-        }
+        let d = delta + r * columns
         for j in 0..<columns { gb[j] += d[j] }
     }
 }
