@@ -1,3 +1,4 @@
+import Foundation
 import Nets
 import Envs
 
@@ -295,10 +296,10 @@ public final class OffPolicyAgent<Learner: OffPolicyLearner>: Agent {
     public func load(_ s: StateDict) throws {
         let savedSpec = try s.text("spec"), savedConfig = try s.text("config")
         guard savedSpec == canonicalJSON(spec) else {
-            throw AgentError.checkpointMismatch("it was saved for spec \(savedSpec), this run is \(canonicalJSON(spec))")
+            throw AgentError.checkpointMismatch("spec differs: " + jsonDifferences(saved: savedSpec, current: canonicalJSON(spec)))
         }
         guard savedConfig == configJSON else {
-            throw AgentError.checkpointMismatch("it was saved with config \(savedConfig), this run uses \(configJSON)")
+            throw AgentError.checkpointMismatch("config differs: " + jsonDifferences(saved: savedConfig, current: configJSON))
         }
         // Restore into copies first, so a failure leaves this agent unchanged.
         var newLearner = learner
@@ -329,4 +330,21 @@ public final class OffPolicyAgent<Learner: OffPolicyLearner>: Agent {
         (windowCriticLoss, windowActorLoss, windowAlpha) = (sums[0], sums[1], sums[2])
         (windowUpdates, windowActorUpdates, windowAlphaUpdates) = (Int(counts[0]), Int(counts[1]), Int(counts[2]))
     }
+}
+
+/// The top-level fields where two canonical JSON objects differ, as
+/// "gamma 0.99 (checkpoint) vs 0.9 (this run)", for checkpoint mismatch errors.
+func jsonDifferences(saved: String, current: String) -> String {
+    guard let a = try? JSONSerialization.jsonObject(with: Data(saved.utf8)) as? [String: Any],
+          let b = try? JSONSerialization.jsonObject(with: Data(current.utf8)) as? [String: Any] else {
+        return "checkpoint \(saved) vs this run \(current)"
+    }
+    func text(_ v: Any?) -> String {
+        guard let v else { return "absent" }
+        guard let data = try? JSONSerialization.data(withJSONObject: [v], options: [.sortedKeys]) else { return "\(v)" }
+        return String(decoding: data.dropFirst().dropLast(), as: UTF8.self)
+    }
+    let keys = Set(a.keys).union(b.keys).sorted()
+    let differing = keys.filter { text(a[$0]) != text(b[$0]) }
+    return differing.map { "\($0) \(text(a[$0])) (checkpoint) vs \(text(b[$0])) (this run)" }.joined(separator: ", ")
 }
