@@ -60,8 +60,10 @@ func plainGemm(_ transA: Transpose, _ transB: Transpose,
         } else if beta != 1 {
             for j in 0..<n { cRow[j] *= beta }
         }
-        if bCol == 1 {
+        if bCol == 1 && n >= 8 {
             // Row-of-B form: C[i, :] += alpha·A[i, p]·B[p, :] vectorises over j.
+            // (For n < 8, e.g. a critic's single output, each step would reload
+            // and store the same C element; the dot form below keeps it in a register.)
             for p in 0..<k {
                 let s = alpha * a[i * aRow + p * aCol]
                 let bRowPtr = b + p * bRow

@@ -265,14 +265,30 @@ func addBiasAndActivate(_ activation: Activation, _ y: UnsafeMutablePointer<Floa
 func multiplyByDerivativeAndSumRows(_ activation: Activation, output y: UnsafePointer<Float>,
                                     _ delta: UnsafeMutablePointer<Float>, rows: Int, columns: Int,
                                     biasGradient gb: UnsafeMutablePointer<Float>) {
+    // Rows are contiguous, so the derivative runs over the whole batch at once
+    // (narrow layers would otherwise spend their time in per-row loop tails).
+    multiplyByDerivative(activation, output: y, delta, count: rows * columns)
     for r in 0..<rows {
-        let d = delta + r * columns, o = y + r * columns
-        switch activation {
-        case .identity: break
-        case .relu: for j in 0..<columns { d[j] = o[j] > 0 ? d[j] : 0 }
-        case .tanh: for j in 0..<columns { d[j] *= 1 - o[j] * o[j] }
-        }
+        let d = delta + r * columns
         for j in 0..<columns { gb[j] += d[j] }
+    }
+}
+
+/// δ[i] ← y[i] > 0 ? δ[i] : 0, eight lanes at a time. Written as a SIMD
+/// select because the scalar form compiles to a data-dependent branch that
+/// mispredicts about half the time (a fifth of an off-policy update at [64,64]).
+@inline(__always)
+func reluMask(_ delta: UnsafeMutablePointer<Float>, output y: UnsafePointer<Float>, count: Int) {
+    var i = 0
+    while i + 8 <= count {
+        let out = UnsafeRawPointer(y + i).loadUnaligned(as: SIMD8<Float>.self)
+        let d = UnsafeRawPointer(delta + i).loadUnaligned(as: SIMD8<Float>.self)
+        UnsafeMutableRawPointer(delta + i).storeBytes(of: d.replacing(with: 0, where: .!(out .> 0)), as: SIMD8<Float>.self)
+        i += 8
+    }
+    while i < count {
+        delta[i] = y[i] > 0 ? delta[i] : 0
+        i += 1
     }
 }
 
@@ -292,7 +308,7 @@ func multiplyByDerivative(_ activation: Activation, output y: UnsafePointer<Floa
                           _ delta: UnsafeMutablePointer<Float>, count: Int) {
     switch activation {
     case .identity: break
-    case .relu: for i in 0..<count { delta[i] = y[i] > 0 ? delta[i] : 0 }
+    case .relu: reluMask(delta, output: y, count: count)
     case .tanh: for i in 0..<count { delta[i] *= 1 - y[i] * y[i] }
     }
 }
