@@ -21,7 +21,9 @@ extension Asym {
             Hyper-parameters start from --preset (spinup: Spinning Up's
             defaults; zoo: the RL Zoo's setting for the environment) and are
             overridden one by one with --set key=value. An unknown key lists the
-            known ones.
+            known ones. PPO anneals its learning rate over total_timesteps (the
+            preset's budget, so a shorter run is the start of the preset's run):
+            --set total_timesteps=N anneals over N steps instead.
 
             Examples:
               asym train --algo sac --env Pendulum-v0 --actor 16,16 --critic 16,16 --steps 20000 --seed 0
