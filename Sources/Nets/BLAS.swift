@@ -14,6 +14,11 @@ public func setSingleThreadedBLAS() {
     openblas_set_num_threads(1)
 }
 
+/// Set once, before the first workspace exists: every network computation
+/// runs single-threaded whoever drives it (CLI, tests, benchmarks), so results
+/// never depend on the machine's core count.
+let blasSingleThreaded: Void = setSingleThreadedBLAS()
+
 /// Products with at most this many multiply-adds skip sgemm.
 @usableFromInline let plainLoopLimit = 4096
 

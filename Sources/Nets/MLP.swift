@@ -109,6 +109,7 @@ public final class MLPWorkspace: @unchecked Sendable {
 
     init(widths: [Int], capacity: Int) {
         precondition(capacity > 0)
+        _ = blasSingleThreaded
         self.widths = widths
         self.capacity = capacity
         let maxWidth = widths.max()!
@@ -255,7 +256,7 @@ func addBiasAndActivate(_ activation: Activation, _ y: UnsafeMutablePointer<Floa
         switch activation {
         case .identity: for j in 0..<columns { row[j] += bias[j] }
         case .relu: for j in 0..<columns { row[j] = max(row[j] + bias[j], 0) }
-        case .tanh: for j in 0..<columns { row[j] = tanhf(row[j] + bias[j]) }
+        case .tanh: for j in 0..<columns { row[j] = fastTanh(row[j] + bias[j]) }
         }
     }
 }
@@ -297,7 +298,7 @@ func apply(_ activation: Activation, _ y: UnsafeMutablePointer<Float>, count: In
     switch activation {
     case .identity: break
     case .relu: for i in 0..<count { y[i] = max(y[i], 0) }
-    case .tanh: for i in 0..<count { y[i] = tanhf(y[i]) }
+    case .tanh: for i in 0..<count { y[i] = fastTanh(y[i]) }
     }
 }
 

@@ -141,3 +141,24 @@ struct ParameterCountTests {
         }
     }
 }
+
+@Suite("fast tanh")
+struct FastTanhTests {
+    @Test("agrees with tanh to a few ulp over the whole range, odd, saturating")
+    func accuracy() {
+        var worstAbsolute = 0.0, worstRelative = 0.0
+        var x: Float = -12
+        while x <= 12 {
+            let exact = Foundation.tanh(Double(x))
+            let approx = Double(fastTanh(x))
+            worstAbsolute = max(worstAbsolute, abs(approx - exact))
+            if abs(exact) > 1e-30 { worstRelative = max(worstRelative, abs(approx - exact) / abs(exact)) }
+            #expect(fastTanh(-x) == -fastTanh(x))
+            x += 0.000_37
+        }
+        #expect(worstAbsolute < 4e-7, "worst absolute error \(worstAbsolute)")
+        #expect(worstRelative < 1e-6, "worst relative error \(worstRelative)")
+        #expect(abs(fastTanh(30) - 1) < 1e-6 && abs(fastTanh(-30) + 1) < 1e-6)
+        #expect(fastTanh(1e-5) == 1e-5)
+    }
+}
