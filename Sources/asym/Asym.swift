@@ -13,7 +13,9 @@ struct Asym: ParsableCommand {
         independently, and counts what the smaller actor saves.
 
         Examples:
-          asym train --algo td3 --env Pendulum-v0 --actor 4,4 --critic 16,16 --steps 20000
+          asym train --algo td3 --env Pendulum-v0 --actor 4,4 --critic 16,16 \\
+                     --steps 20000
+          asym env list
           asym params --obs 3 --act 1 --actor 4,4 --baseline 16,16
 
         Exit codes: 0 success, 2 bad input (usage, unknown name, malformed file), 1 failure.

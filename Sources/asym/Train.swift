@@ -26,10 +26,16 @@ extension Asym {
             --set total_timesteps=N anneals over N steps instead.
 
             Examples:
-              asym train --algo sac --env Pendulum-v0 --actor 16,16 --critic 16,16 --steps 20000 --seed 0
-              asym train --algo td3 --env ToyTracking-v0 --actor "" --critic 16,16 --steps 6000 --set start_steps=1000
-              asym train --algo ppo --env Acrobot-v1 --actor 8,8 --critic 64,64 --steps 100000 --preset zoo
-              asym train … --checkpoint run.ckpt --checkpoint-every 5000   # resumable: rerun with --resume run.ckpt
+              asym train --algo sac --env Pendulum-v0 \\
+                         --actor 16,16 --critic 16,16 --steps 20000
+              asym train --algo td3 --env ToyTracking-v0 --actor "" \\
+                         --critic 16,16 --steps 6000 --set start_steps=1000
+              asym train --algo ppo --env Acrobot-v1 --actor 8,8 \\
+                         --critic 64,64 --steps 100000 --preset zoo
+              asym train --algo sac --env Pendulum-v0 --actor 4,4 \\
+                         --critic 16,16 --steps 1 --print-config
+              asym train … --checkpoint run.h5 --checkpoint-every 5000
+                         (resumable: rerun with --resume run.h5)
             """)
 
         @Option(help: "Algorithm: \(Algorithm.allCases.map(\.rawValue).joined(separator: ", ")).")
@@ -56,6 +62,8 @@ extension Asym {
         var checkpointEvery: Int?
         @Option(help: "Resume from a checkpoint file written by --checkpoint.")
         var resume: String?
+        @Flag(help: "Print every hyper-parameter of this run (preset plus --set) as JSON, and exit.")
+        var printConfig = false
 
         func validate() throws {
             guard steps > 0 else { throw ValidationError("--steps must be positive (got \(steps))") }
@@ -76,6 +84,10 @@ extension Asym {
             let spec = RunSpec(algorithm: algo, env: env, actorHidden: actor.sizes, criticHidden: critic.sizes,
                                seed: seed, preset: preset)
             let agent = try userFacing { try AgentFactory.make(spec, overrides: pairs) }
+            if printConfig {
+                print(agent.configJSON)
+                return
+            }
             if let checkpoint { try userFacing { try StateFile.checkWritable(checkpoint) } }   // fail before training, not after
             if let resume {
                 try userFacing { try agent.load(StateFile.read(resume)) }

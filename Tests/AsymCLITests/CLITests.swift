@@ -62,4 +62,13 @@ struct CLITests {
         let keys = ["eval_return_std", "steps_per_second"]
         for k in keys { #expect(r.stdout.contains("\"\(k)\":")) }
     }
+
+    @Test("--print-config shows every hyper-parameter, overrides applied, without training")
+    func printConfig() throws {
+        let r = try runAsym(["train", "--algo", "td3", "--env", "Pendulum-v0", "--actor", "4,4", "--critic", "16,16",
+                             "--steps", "1", "--set", "gamma=0.9", "--print-config"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains(#""gamma":0.9"#))
+        #expect(r.stdout.contains(#""policy_delay":2"#))
+    }
 }
