@@ -14,6 +14,10 @@ public protocol OffPolicyConfig: Codable, Sendable, Equatable {
     var replaySize: Int { get }
     /// Env steps per window over which losses are averaged into metrics.
     var logEvery: Int { get }
+    /// Discount γ.
+    var gamma: Double { get }
+    /// Target-network averaging ρ.
+    var polyak: Double { get }
 }
 
 /// An off-policy algorithm as the loop sees it (Spinning Up's order inside
@@ -44,6 +48,8 @@ func validateLoopSettings<C: OffPolicyConfig>(_ c: C) throws {
     try positive("log_every", c.logEvery)
     guard c.startSteps >= 0 else { throw AgentError.badValue(key: "start_steps", value: String(c.startSteps), expected: "≥ 0") }
     guard c.updateAfter >= 0 else { throw AgentError.badValue(key: "update_after", value: String(c.updateAfter), expected: "≥ 0") }
+    guard (0...1).contains(c.gamma) else { throw AgentError.badValue(key: "gamma", value: String(c.gamma), expected: "a number in [0, 1]") }
+    guard (0...1).contains(c.polyak) else { throw AgentError.badValue(key: "polyak", value: String(c.polyak), expected: "a number in [0, 1]") }
 }
 
 /// The off-policy training loop shared by DDPG, TD3 and SAC, with Spinning
