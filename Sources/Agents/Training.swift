@@ -30,13 +30,16 @@ public enum Training {
             if let every = checkpointEvery, every > 0, agent.stepsDone % every == 0, agent.stepsDone < totalSteps {
                 try onCheckpoint?(agent.stateDict())
             }
-            if let progress {
+            // Wall-clock figures about once a second (checking the clock every
+            // 64 steps keeps the check off the hot path).
+            if agent.stepsDone & 63 == 0 {
                 let t = monotonicSeconds()
                 if t - lastReport >= 1 {
                     lastReport = t
-                    progress(Progress(steps: agent.stepsDone, totalSteps: totalSteps,
-                                      stepsPerSecond: Double(agent.stepsDone - startSteps) / (t - start),
-                                      lastReturn: tracker.lastReturn))
+                    let rate = Double(agent.stepsDone - startSteps) / (t - start)
+                    metrics.record("perf/steps_per_second", step: agent.stepsDone, value: rate)
+                    progress?(Progress(steps: agent.stepsDone, totalSteps: totalSteps, stepsPerSecond: rate,
+                                       lastReturn: tracker.lastReturn))
                 }
             }
         }
