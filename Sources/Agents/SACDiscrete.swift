@@ -76,7 +76,9 @@ public struct DiscreteSAC: OffPolicyLearner {
     /// near uniform and random torques never swing the tip up. What learns is a
     /// state-dependent policy from the first step with a small fixed α and a low
     /// lr: `start_steps=0 lr=1e-4 auto_alpha=false alpha=0.003` reaches about
-    /// −116 after 30,000 steps and −93 after 40,000 ([64,64], seed 0).
+    /// −116 after 30,000 steps and −93 after 40,000 ([64,64], seed 0). The zoo
+    /// preset for Acrobot-v1 is that setting — Asym's own, as the zoo has no
+    /// discrete SAC — so `--preset zoo` gives a discrete SAC that learns there.
     public static func preset(_ preset: Preset, env: String) -> Config {
         var c = Config()
         let actions: Int
@@ -87,6 +89,10 @@ public struct DiscreteSAC: OffPolicyLearner {
         c.lr = z.lr; c.replaySize = z.replaySize; c.startSteps = z.startSteps; c.updateAfter = z.updateAfter
         c.batchSize = z.batchSize; c.polyak = z.polyak; c.gamma = z.gamma; c.updateEvery = z.updateEvery
         c.alpha = z.alpha
+        if env == "Acrobot-v1" {
+            c.startSteps = 0; c.updateAfter = 1000; c.updateEvery = 1; c.batchSize = 128
+            c.lr = 1e-4; c.autoAlpha = false; c.alpha = 0.003
+        }
         return c
     }
 

@@ -109,11 +109,15 @@ struct OffPolicyLearningTests {
     /// 30,000. This test's 10 evaluation episodes (seed 1234) give −250.
     @Test("Acrobot-v1: discrete SAC beats the random policy's −500 within 30,000 steps")
     func acrobot() throws {
-        let spec = RunSpec(algorithm: .sac, env: "Acrobot-v1", actorHidden: [64, 64], criticHidden: [64, 64], seed: 0)
+        // The zoo preset for Acrobot-v1 is exactly this setting (DiscreteSAC.preset).
+        let spec = RunSpec(algorithm: .sac, env: "Acrobot-v1", actorHidden: [64, 64], criticHidden: [64, 64], seed: 0,
+                           preset: .zoo)
         let agent = try AgentFactory.make(spec, overrides: [
             ("start_steps", "0"), ("update_after", "1000"), ("update_every", "1"), ("batch_size", "128"),
             ("lr", "1e-4"), ("auto_alpha", "false"), ("alpha", "0.003"),
         ])
+        let preset = try AgentFactory.make(spec)
+        #expect(preset.configJSON == agent.configJSON)
         #expect(agent is OffPolicyAgent<DiscreteSAC>)
         train(agent, steps: 30_000)
         let ret = mean(agent.evaluate(episodes: 10, seed: 1234))
