@@ -3,13 +3,6 @@ import Nets
 import Envs
 @testable import Agents
 
-/// Trains `agent` for `steps` environment steps.
-func train(_ agent: any Agent, steps: Int, metrics: MetricsSink = NullMetrics()) {
-    while agent.stepsDone < steps { agent.trainStep(metrics: metrics) }
-}
-
-func mean(_ xs: [Double]) -> Double { xs.reduce(0, +) / Double(max(xs.count, 1)) }
-
 /// Mean |a − o| of the deterministic policy over a grid of toy observations.
 ///
 /// The toy's ideal policy is a = o, but actions are clipped to ±1 (and the

@@ -18,24 +18,17 @@ func trackingError(_ action: ([Float]) -> [Float]) -> Double {
     return total / Double(count)
 }
 
-func runSteps(_ agent: any Agent, steps: Int, metrics: MetricsSink = NullMetrics()) {
-    setSingleThreadedBLAS()     // one BLAS thread per training process, as `asym` runs
-    while agent.stepsDone < steps { agent.trainStep(metrics: metrics) }
-}
-
-func average(_ x: [Double]) -> Double { x.reduce(0, +) / Double(max(x.count, 1)) }
-
 /// Trains k steps, round-trips the state through bytes into a fresh agent,
 /// trains to n, and returns both final states' bytes (to compare with an uninterrupted run).
 func resumeRoundTrip(_ make: () throws -> any Agent, k: Int, n: Int) throws -> (straight: [UInt8], resumed: [UInt8]) {
     let a = try make()
-    runSteps(a, steps: n)
+    train(a, steps: n)
     let b = try make()
-    runSteps(b, steps: k)
+    train(b, steps: k)
     let bytes = b.stateDict().serialized()
     let c = try make()
     try c.load(StateDict(serialized: bytes))
-    runSteps(c, steps: n)
+    train(c, steps: n)
     return (a.stateDict().serialized(), c.stateDict().serialized())
 }
 
@@ -46,10 +39,10 @@ struct PPOTests {
         let spec = RunSpec(algorithm: .ppo, env: "ToyTracking-v0", actorHidden: [], criticHidden: [16, 16], seed: 1, preset: .zoo)
         let agent = try PPO(spec: spec, config: .preset(.zoo, env: spec.env))   // no zoo entry: Baselines' MuJoCo defaults
         let before = trackingError(agent.deterministicAction)
-        let returnBefore = average(agent.evaluate(episodes: 5, seed: 76))
-        runSteps(agent, steps: 200_000)
+        let returnBefore = mean(agent.evaluate(episodes: 5, seed: 76))
+        train(agent, steps: 200_000)
         let after = trackingError(agent.deterministicAction)
-        let returnAfter = average(agent.evaluate(episodes: 5, seed: 76))
+        let returnAfter = mean(agent.evaluate(episodes: 5, seed: 76))
         print("PPO toy: mean |a − o| \(before) → \(after); eval return \(returnBefore) → \(returnAfter)")
         // |a − o| cannot reach 0: the observation lags the goal by one step, so the
         // return-optimal linear policy over-reacts (a ≈ 1.7·o measured), leaving |a − o| ≈ 0.2
@@ -62,10 +55,10 @@ struct PPOTests {
     func acrobot() throws {
         let spec = RunSpec(algorithm: .ppo, env: "Acrobot-v1", actorHidden: [16, 16], criticHidden: [16, 16], seed: 2, preset: .zoo)
         let agent = try PPO(spec: spec, config: .preset(.zoo, env: spec.env))
-        let before = average(agent.evaluate(episodes: 5, seed: 77))
+        let before = mean(agent.evaluate(episodes: 5, seed: 77))
         let metrics = MemoryMetrics()
-        runSteps(agent, steps: 100_000, metrics: metrics)
-        let after = average(agent.evaluate(episodes: 10, seed: 77))
+        train(agent, steps: 100_000, metrics: metrics)
+        let after = mean(agent.evaluate(episodes: 10, seed: 77))
         print("PPO Acrobot: eval \(before) → \(after)")
         for name in ["loss/policy", "loss/value", "train/kl", "train/entropy", "train/clip_fraction",
                      "train/episode_return", "train/episode_length"] {
@@ -78,9 +71,9 @@ struct PPOTests {
     func pendulum() throws {
         let spec = RunSpec(algorithm: .ppo, env: "Pendulum-v1", actorHidden: [16, 16], criticHidden: [16, 16], seed: 3, preset: .zoo)
         let agent = try PPO(spec: spec, config: .preset(.zoo, env: spec.env))
-        let before = average(agent.evaluate(episodes: 10, seed: 78))
-        runSteps(agent, steps: 100_000)
-        let after = average(agent.evaluate(episodes: 10, seed: 78))
+        let before = mean(agent.evaluate(episodes: 10, seed: 78))
+        train(agent, steps: 100_000)
+        let after = mean(agent.evaluate(episodes: 10, seed: 78))
         print("PPO Pendulum: eval \(before) → \(after)")
         #expect(after > before + 500)     // measured −1275 → −188 (seed 3)
     }

@@ -18,7 +18,7 @@ struct TRPOTests {
         let agent = try TRPO(spec: spec, config: config)
         let before = trackingError(agent.deterministicAction)
         let metrics = MemoryMetrics()
-        runSteps(agent, steps: 40_000, metrics: metrics)
+        train(agent, steps: 40_000, metrics: metrics)
         let after = trackingError(agent.deterministicAction)
         let accepted = metrics.series["train/accepted"]?.map(\.value) ?? []
         print("TRPO toy: mean |a − o| \(before) → \(after); line search accepted \(accepted.reduce(0, +))/\(accepted.count)")
@@ -32,8 +32,8 @@ struct TRPOTests {
         let spec = RunSpec(algorithm: .trpo, env: "Acrobot-v1", actorHidden: [16, 16], criticHidden: [16, 16], seed: 0, preset: .zoo)
         let agent = try TRPO(spec: spec, config: .preset(.zoo, env: spec.env))
         let metrics = MemoryMetrics()
-        runSteps(agent, steps: 60_000, metrics: metrics)
-        let after = average(agent.evaluate(episodes: 10, seed: 79))
+        train(agent, steps: 60_000, metrics: metrics)
+        let after = mean(agent.evaluate(episodes: 10, seed: 79))
         print("TRPO Acrobot: eval \(after)")
         #expect(after > -200)             // measured −80 (seed 0)
         for name in ["loss/policy", "loss/value", "train/kl", "train/entropy", "train/backtracks", "train/accepted",
