@@ -8,6 +8,11 @@ need=(reacher.xml half_cheetah.xml ant.xml)
 have=1
 for f in "${need[@]}"; do [ -f "$dest/$f" ] || have=0; done
 if [ "$have" = 1 ]; then echo "MuJoCo models present in $dest"; exit 0; fi
+if ! python3 -m pip --version >/dev/null 2>&1; then
+  echo "fetch-models: needs python3 with pip to download gymnasium==$version from PyPI" >&2
+  echo "  (Debian: apt-get install python3-pip), or put reacher.xml, half_cheetah.xml, ant.xml into $dest" >&2
+  exit 1
+fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 echo "fetching gymnasium==$version's MuJoCo models into $dest"
