@@ -71,14 +71,7 @@ public struct HalfCheetah: MuJoCoTask {
     public var lastRewardTerms: [String: Double] { ["forward": lastTerms.forward, "control": lastTerms.control] }
 
     public mutating func reset(seed: UInt64?, into observation: UnsafeMutableBufferPointer<Float>) {
-        if let seed { rng = Xoshiro256(seed: seed) }
-        let sim = handle.unique()
-        sim.resetData()
-        let qpos = initialQpos.map { $0 + rng.uniform(-Self.resetNoise, Self.resetNoise) }
-        let qvel = (0..<sim.nv).map { _ in Self.resetNoise * rng.normal() }
-        // Sizes come from the model itself, so this cannot throw.
-        try? sim.setState(qpos: qpos, qvel: qvel)
-        elapsedSteps = 0
+        resetWithLocomotionNoise(seed: seed, noise: Self.resetNoise, initialQpos: initialQpos)
         lastTerms = RewardTerms()
         writeObservation(into: observation)
     }

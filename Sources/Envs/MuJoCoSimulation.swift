@@ -358,6 +358,20 @@ extension MuJoCoTask {
         return obs
     }
 
+    /// Gymnasium's locomotion reset (HalfCheetah, Ant): re-seed when asked, then
+    /// qpos = qpos₀ + U(±noise) and qvel = noise · N(0, 1), drawn in that order,
+    /// and a fresh time limit. The task resets its own reward terms and observation.
+    mutating func resetWithLocomotionNoise(seed: UInt64?, noise: Double, initialQpos: [Double]) {
+        if let seed { rng = Xoshiro256(seed: seed) }
+        let sim = handle.unique()
+        sim.resetData()
+        let qpos = initialQpos.map { $0 + rng.uniform(-noise, noise) }
+        let qvel = (0..<sim.nv).map { _ in noise * rng.normal() }
+        // Sizes come from the model itself, so this cannot throw.
+        try? sim.setState(qpos: qpos, qvel: qvel)
+        elapsedSteps = 0
+    }
+
     public func snapshot() -> EnvSnapshot {
         EnvSnapshot(values: handle.simulation.snapshotValues(), rng: rng.state, elapsedSteps: elapsedSteps)
     }
