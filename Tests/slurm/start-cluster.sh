@@ -122,8 +122,10 @@ SlurmctldLogFile=$state/log/slurmctld.log
 SlurmdLogFile=$state/log/slurmd.log
 SlurmctldDebug=info
 SlurmdDebug=info
-# No systemd and no cgroups here: track job processes through /proc.
-ProctrackType=proctrack/linuxproc
+# No systemd and no cgroups here. Track a job's processes by process group:
+# linuxproc follows parent links, and lost a child whose shell died under load
+# (reparented to init, it outlived scancel).
+ProctrackType=proctrack/pgid
 TaskPlugin=task/none
 JobAcctGatherType=jobacct_gather/none
 MpiDefault=none

@@ -82,6 +82,27 @@ if [ -n "$(ours)" ]; then
     say "still running after SIGTERM, sending SIGKILL: $(ours | tr '\n' ' ')"
     stop_all KILL 5
 fi
+# Processes of this cluster's jobs that escaped it (proctrack/pgid loses one that
+# changed its process group): their environment names this cluster's slurm.conf
+# and a job id. Nothing else carries both, so this never reaches the caller.
+strays() {
+    local conf="$state/etc/slurm.conf" env
+    for dir in /proc/[0-9]*; do
+        local pid="${dir#/proc/}"
+        [ "$pid" != $$ ] && [ "$pid" != "$PPID" ] || continue
+        env="$(tr '\0' '\n' 2>/dev/null <"$dir/environ")" || continue
+        grep -qxF "SLURM_CONF=$conf" <<<"$env" && grep -q '^SLURM_JOB_ID=' <<<"$env" || continue
+        [ "$(awk '{print $3}' "$dir/stat" 2>/dev/null)" != Z ] || continue
+        echo "$pid"
+    done
+}
+stray="$(strays)"
+if [ -n "$stray" ]; then
+    say "killing processes of its jobs that outlived them: $(echo "$stray" | tr '\n' ' ')"
+    # shellcheck disable=SC2086
+    kill -KILL $stray 2>/dev/null || true
+fi
+
 left="$(ours)"
 if [ -n "$left" ]; then
     say "could not stop: $(echo "$left" | tr '\n' ' '); keeping $state"
