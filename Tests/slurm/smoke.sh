@@ -56,6 +56,7 @@ wait_state() {
 
 sinfo >&2
 hello=$(submit --job-name=smoke-hello --wrap 'hostname')
+# shellcheck disable=SC2016  # expanded by the job, not here
 array=$(submit --job-name=smoke-array --output="$work/%x-%A_%a.out" --array=0-1 --wrap 'echo task $SLURM_ARRAY_TASK_ID')
 fail=$(submit --job-name=smoke-fail --wrap 'exit 1')
 sleeper=$(submit --job-name=smoke-sleep --wrap 'sleep 300')

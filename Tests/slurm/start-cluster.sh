@@ -51,15 +51,15 @@ id munge >/dev/null 2>&1 || die "user munge is missing (the munge package create
 
 # ---- state folder -----------------------------------------------------------------
 if [ $# -ge 1 ]; then
-    state="$1"
+    state="$(realpath -m "$1")"
+    # Unix socket paths are limited to 107 bytes; keep ours well inside that.
+    [ ${#state} -le 70 ] || die "$state is too long a path for the daemons' sockets (at most 70 characters)"
     mkdir -p "$state"
     [ -z "$(ls -A "$state")" ] || die "$state is not empty (a cluster may be running there: stop-cluster.sh $state)"
 else
     state="$(mktemp -d "${TMPDIR:-/tmp}/asym-slurm.XXXXXX")"
+    [ ${#state} -le 70 ] || { rmdir "$state"; die "$state is too long a path for the daemons' sockets (set TMPDIR)"; }
 fi
-state="$(cd "$state" && pwd)"
-# Unix socket paths are limited to 107 bytes; keep ours well inside that.
-[ ${#state} -le 70 ] || die "$state is too long a path for the daemons' sockets (at most 70 characters)"
 touch "$state/.asym-slurm-cluster"           # stop-cluster.sh removes only folders with this mark
 chmod 755 "$state"                           # munged runs as user munge and must reach its folder
 mkdir -p "$state"/{etc,log,run,tmp,ctld,slurmd,mysql}
@@ -72,10 +72,12 @@ chmod 755 "$state/munge"                     # others may reach the socket, not 
 started=""
 on_exit() {
     local status=$?
-    if [ "$status" != 0 ] && [ -n "$started" ]; then
+    [ "$status" != 0 ] || return 0
+    if [ -n "$started" ]; then
         "$here/stop-cluster.sh" --keep-state "$state" >&2 || true
-        say "stopped the daemons it had started; logs kept in $state/log (remove with stop-cluster.sh $state)"
+        say "stopped the daemons it had started; logs kept in $state/log"
     fi
+    say "failed; remove $state with: Tests/slurm/stop-cluster.sh $state"
 }
 trap on_exit EXIT
 
@@ -193,7 +195,8 @@ export SLURM_CONF="$state/etc/slurm.conf"
 launch() {
     local name="$1"; shift
     (
-        for fd in $(ls "/proc/$BASHPID/fd"); do
+        for fd in "/proc/$BASHPID/fd/"*; do
+            fd="${fd##*/}"
             [ "$fd" -le 2 ] || eval "exec $fd>&-" 2>/dev/null || true
         done
         exec setsid "$@" </dev/null >>"$state/log/$name.out" 2>&1
@@ -249,17 +252,17 @@ wait_for munged "$state/log/munged.out" "credential round-trip" munge_ok
 
 # A private MariaDB: own datadir, socket, and a port on loopback only. It is
 # thrown away at stop, so it is small and skips the flushes that make it durable.
-mysql_tuning="--skip-log-bin --performance-schema=OFF --innodb-buffer-pool-size=64M --innodb-log-file-size=16M
- --innodb-flush-log-at-trx-commit=0 --innodb-doublewrite=0 --aria-sync-log-dir=NEVER"
+mysql_tuning=(--skip-log-bin --performance-schema=OFF --innodb-buffer-pool-size=64M --innodb-log-file-size=16M
+    --innodb-flush-log-at-trx-commit=0 --innodb-doublewrite=0 --aria-sync-log-dir=NEVER)
 mariadb-install-db --no-defaults --user=root --datadir="$state/mysql/data" \
-    --auth-root-authentication-method=socket --skip-test-db $mysql_tuning \
+    --auth-root-authentication-method=socket --skip-test-db "${mysql_tuning[@]}" \
     >"$state/log/mariadb-install-db.log" 2>&1 \
     || { say "mariadb-install-db failed; read $state/log/mariadb-install-db.log"; exit 1; }
 say "MariaDB datadir made after $(elapsed) s"
 launch mariadbd mariadbd --no-defaults --user=root --datadir="$state/mysql/data" \
     --socket="$mysql_socket" --port="$mysql_port" --bind-address=127.0.0.1 --skip-name-resolve \
     --pid-file="$state/mysql/mariadbd.pid" --log-error="$state/log/mariadbd.log" --tmpdir="$state/tmp" \
-    --max-connections=40 --innodb-lock-wait-timeout=900 $mysql_tuning
+    --max-connections=40 --innodb-lock-wait-timeout=900 "${mysql_tuning[@]}"
 sql() { mariadb --no-defaults --socket="$mysql_socket" -u root -e "$1"; }
 wait_for mariadbd "$state/log/mariadbd.log" "answer on $mysql_socket" sql 'SELECT 1'
 sql "CREATE USER 'slurm'@'127.0.0.1' IDENTIFIED BY '$db_pass';

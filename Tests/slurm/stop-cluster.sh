@@ -70,7 +70,9 @@ stop_all() {
         # Let each one finish before the next goes (slurmctld talks to slurmdbd,
         # slurmdbd to MariaDB, all of them to munged), within the time allowed.
         for _ in $(seq $((seconds * 5))); do
-            kill -0 "$pid" 2>/dev/null && [ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" != Z ] || break
+            if ! kill -0 "$pid" 2>/dev/null || [ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" = Z ]; then
+                break
+            fi
             sleep 0.2
         done
     done
@@ -89,9 +91,10 @@ strays() {
     local conf="$state/etc/slurm.conf" env
     for dir in /proc/[0-9]*; do
         local pid="${dir#/proc/}"
-        [ "$pid" != $$ ] && [ "$pid" != "$PPID" ] || continue
+        if [ "$pid" = $$ ] || [ "$pid" = "$PPID" ]; then continue; fi
         env="$(tr '\0' '\n' 2>/dev/null <"$dir/environ")" || continue
-        grep -qxF "SLURM_CONF=$conf" <<<"$env" && grep -q '^SLURM_JOB_ID=' <<<"$env" || continue
+        grep -qxF "SLURM_CONF=$conf" <<<"$env" || continue
+        grep -q '^SLURM_JOB_ID=' <<<"$env" || continue
         [ "$(awk '{print $3}' "$dir/stat" 2>/dev/null)" != Z ] || continue
         echo "$pid"
     done
