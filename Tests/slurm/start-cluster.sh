@@ -5,7 +5,8 @@
 #
 #   Tests/slurm/start-cluster.sh [STATE_DIR]
 #
-# STATE_DIR must be absent or empty (default: a new mktemp folder). On success the
+# STATE_DIR must be absent or empty (default: a new mktemp folder in /dev/shm,
+# or ASYM_SLURM_TMPDIR, or TMPDIR when /dev/shm is not writable). On success the
 # folder's path is the only line on stdout and "$STATE_DIR/env" exports SLURM_CONF
 # and friends; stop with Tests/slurm/stop-cluster.sh STATE_DIR. On failure it names
 # the log to read, stops what it started and leaves the folder (with the logs) for
@@ -57,7 +58,11 @@ if [ $# -ge 1 ]; then
     mkdir -p "$state"
     [ -z "$(ls -A "$state")" ] || die "$state is not empty (a cluster may be running there: stop-cluster.sh $state)"
 else
-    state="$(mktemp -d "${TMPDIR:-/tmp}/asym-slurm.XXXXXX")"
+    # Memory-backed by default: MariaDB's start is bound by fsync, and takes
+    # about 2 s on tmpfs against 6-8 s on this machine's disk.
+    parent="${ASYM_SLURM_TMPDIR:-/dev/shm}"
+    [ -d "$parent" ] && [ -w "$parent" ] || parent="${TMPDIR:-/tmp}"
+    state="$(mktemp -d "$parent/asym-slurm.XXXXXX")"
     [ ${#state} -le 70 ] || { rmdir "$state"; die "$state is too long a path for the daemons' sockets (set TMPDIR)"; }
 fi
 touch "$state/.asym-slurm-cluster"           # stop-cluster.sh removes only folders with this mark
