@@ -60,8 +60,12 @@ if [ $# -ge 1 ]; then
 else
     # Memory-backed by default: MariaDB's start is bound by fsync, and takes
     # about 2 s on tmpfs against 6-8 s on this machine's disk.
+    # It needs about 120 MB (Docker's default /dev/shm has 64).
     parent="${ASYM_SLURM_TMPDIR:-/dev/shm}"
-    [ -d "$parent" ] && [ -w "$parent" ] || parent="${TMPDIR:-/tmp}"
+    free_kb="$(df -Pk "$parent" 2>/dev/null | awk 'NR == 2 {print $4}')"
+    if [ ! -d "$parent" ] || [ ! -w "$parent" ] || [ "${free_kb:-0}" -lt 262144 ]; then
+        parent="${TMPDIR:-/tmp}"
+    fi
     state="$(mktemp -d "$parent/asym-slurm.XXXXXX")"
     [ ${#state} -le 70 ] || { rmdir "$state"; die "$state is too long a path for the daemons' sockets (set TMPDIR)"; }
 fi
