@@ -84,17 +84,21 @@ if [ -n "$(ours)" ]; then
     say "still running after SIGTERM, sending SIGKILL: $(ours | tr '\n' ' ')"
     stop_all KILL 5
 fi
-# Processes of this cluster's jobs that escaped it (proctrack/pgid loses one that
-# changed its process group): their environment names this cluster's slurm.conf
-# and a job id. Nothing else carries both, so this never reaches the caller.
+# What is left of this cluster's jobs: processes that escaped them (proctrack/pgid
+# loses one that changed its process group), and the job steps of a cluster
+# whose slurmctld died before it could cancel them. Their environment names this
+# cluster's slurm.conf, and either a job id or (slurmstepd) nothing more: no
+# other process carries both marks, so this never reaches the caller.
+stepd="$(readlink -f "$(command -v slurmstepd || echo /usr/sbin/slurmstepd)" 2>/dev/null || true)"
 strays() {
-    local conf="$state/etc/slurm.conf" env
+    local conf="$state/etc/slurm.conf" env exe
     for dir in /proc/[0-9]*; do
         local pid="${dir#/proc/}"
         if [ "$pid" = $$ ] || [ "$pid" = "$PPID" ]; then continue; fi
         env="$(tr '\0' '\n' 2>/dev/null <"$dir/environ")" || continue
         grep -qxF "SLURM_CONF=$conf" <<<"$env" || continue
-        grep -q '^SLURM_JOB_ID=' <<<"$env" || continue
+        exe="$(readlink "$dir/exe" 2>/dev/null || true)"
+        [ -n "$stepd" ] && [ "${exe% (deleted)}" = "$stepd" ] || grep -q '^SLURM_JOB_ID=' <<<"$env" || continue
         [ "$(awk '{print $3}' "$dir/stat" 2>/dev/null)" != Z ] || continue
         echo "$pid"
     done
