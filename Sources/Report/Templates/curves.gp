@@ -1,0 +1,4 @@
+    # curves.gp (Report's template): panels of mean curves with a ± std band over seeds.
+    set multiplot layout @ROWS@,@COLUMNS@ title "@TITLE@" font ',@TITLEFONTSIZE@'
+@PANELS@
+    unset multiplot
