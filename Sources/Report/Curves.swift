@@ -46,11 +46,13 @@ public struct CurvePanel: Sendable, Equatable {
     /// Logarithmic y (value losses span decades); non-positive values are not drawn.
     public var logY: Bool
     public var keyPosition: String
+    /// A fixed y range (panels meant to be compared share one); nil lets gnuplot choose.
+    public var yRange: ClosedRange<Double>?
 
     public init(title: String, xLabel: String, yLabel: String, curves: [Curve], logY: Bool = false,
-                keyPosition: String = "bottom right") {
+                keyPosition: String = "bottom right", yRange: ClosedRange<Double>? = nil) {
         self.title = title; self.xLabel = xLabel; self.yLabel = yLabel; self.curves = curves
-        self.logY = logY; self.keyPosition = keyPosition
+        self.logY = logY; self.keyPosition = keyPosition; self.yRange = yRange
     }
 }
 
@@ -64,13 +66,38 @@ public struct CurveGrid: Sendable, Equatable {
         guard let columns = rows.map(\.count).max(), columns > 0 else { throw ReportError.badInput("figure \(name) has no panels") }
         var blocks: [DataBlock] = []
         var panels = ""
+        // When every panel draws the same series (Figures 2 and A.1), one key
+        // below the grid names them all and no key covers any data.
+        let labels = rows.flatMap { $0 }.map { $0.curves.map(\.label) }
+        let sharedKey = labels.count > 1 && Set(labels).count == 1 && !(labels.first ?? []).isEmpty
+        let width = panelWidth * columns, height = panelHeight * rows.count + (sharedKey ? 110 : 40)
+        var margins = ""
+        if sharedKey {
+            // Fractions of the canvas from pixel sizes: room for tick labels and
+            // axis titles left and between panels, the key at the bottom.
+            func fx(_ px: Int) -> String { gpNumber((Double(px) / Double(width) * 1000).rounded() / 1000) }
+            func fy(_ px: Int) -> String { gpNumber((Double(px) / Double(height) * 1000).rounded() / 1000) }
+            margins = "margins \(fx(95)), \(fx(width - 30)), \(fy(150)), \(fy(height - 75)) spacing \(fx(125)), \(fy(125))"
+        }
+        let panelCount = rows.map(\.count).reduce(0, +)
+        var drawn = 0
         for row in rows {
             for panel in row {
+                drawn += 1
                 panels += "    set title \(gpQuoted(panel.title))\n"
                 panels += "    set xlabel \(gpQuoted(panel.xLabel))\n    set ylabel \(gpQuoted(panel.yLabel))\n"
-                panels += "    set key \(panel.keyPosition)\n"
+                if sharedKey {
+                    // gnuplot fits a key inside one panel's width, so the shared
+                    // key is drawn by hand (line samples and labels in screen
+                    // coordinates) with the last panel.
+                    panels += "    unset key\n"
+                    if drawn == panelCount { panels += sharedKeyCommands(labels: labels[0], width: width, height: height) }
+                } else {
+                    panels += "    set key \(panel.keyPosition)\n"
+                }
                 panels += panel.logY ? "    set logscale y\n    set format y '10^{%L}'\n" : "    unset logscale y\n    set format y '%g'\n"
                 panels += "    set format x '%.1s%c'\n"
+                panels += panel.yRange.map { "    set yrange [\(gpNumber($0.lowerBound)):\(gpNumber($0.upperBound))]\n" } ?? "    set yrange [*:*]\n"
                 var plots: [String] = []
                 for (k, curve) in panel.curves.enumerated() {
                     let index = blocks.count
@@ -92,9 +119,37 @@ public struct CurveGrid: Sendable, Equatable {
             for _ in row.count..<columns { panels += "    set multiplot next\n" }
         }
         let body = Templates.fill(try Templates.text("curves"), [
-            "ROWS": String(rows.count), "COLUMNS": String(columns), "TITLE": title, "TITLEFONTSIZE": "14", "PANELS": panels,
+            "ROWS": String(rows.count), "COLUMNS": String(columns), "TITLE": title, "TITLEFONTSIZE": "14",
+            "MARGINS": margins, "PANELS": panels,
         ])
-        return GnuplotFigure(name: name, caption: caption, blocks: blocks, body: body,
-                             width: panelWidth * columns, height: panelHeight * rows.count + 40)
+        return GnuplotFigure(name: name, caption: caption, blocks: blocks, body: body, width: width, height: height)
     }
 }
+
+/// A key below the whole grid: one line sample and label per series, in
+/// rows that fit the canvas, centred.
+func sharedKeyCommands(labels: [String], width: Int, height: Int) -> String {
+    let charPx = 7.5, samplePx = 30.0, gapPx = 28.0
+    let entries = labels.map { Double($0.count) * charPx + samplePx + 8 + gapPx }
+    var rows: [[Int]] = [[]]
+    var used = 0.0
+    for (i, w) in entries.enumerated() {
+        if used + w > Double(width) - 60 && !rows[rows.count - 1].isEmpty { rows.append([]); used = 0 }
+        rows[rows.count - 1].append(i); used += w
+    }
+    var out = ""
+    for (r, row) in rows.enumerated() {
+        let total = row.map { entries[$0] }.reduce(0, +) - gapPx
+        var x = (Double(width) - total) / 2
+        let y = 22.0 + Double(rows.count - 1 - r) * 24
+        for i in row {
+            let fx = { (px: Double) in gpNumber((px / Double(width) * 10000).rounded() / 10000) }
+            let fy = gpNumber((y / Double(height) * 10000).rounded() / 10000)
+            out += "    set arrow \(200 + i) from screen \(fx(x)), screen \(fy) to screen \(fx(x + samplePx)), screen \(fy) nohead lt \(i + 1) lw 2 front\n"
+            out += "    set label \(200 + i) \(gpQuoted(labels[i])) at screen \(fx(x + samplePx + 8)), screen \(fy) left front\n"
+            x += entries[i]
+        }
+    }
+    return out
+}
+

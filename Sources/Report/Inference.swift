@@ -139,7 +139,7 @@ public enum InferenceBenchmark {
             set xrange [-0.5:\(Double(last) + 0.5)]
             set yrange [*:*]
             set xtics rotate by -45 left
-            set key bottom left
+            set key top right
             plot datafile index 0 using 1:4:5:6:xtic(2) with yerrorlines lt 1 title 'measured (median, min-max)', \\
                  \(paperTargetHertz) with lines ls 101 title 'paper: 1 kHz PID loop rate', \\
                  datafile index 0 using 1:8 with points lt 2 pt 9 ps 1.6 title 'paper: STM32F722 (text, §5)'

@@ -1,3 +1,5 @@
+import Foundation
+
 // The paper's figures as writers over plain data (Mysore et al. 2021,
 // Figures 1–4 and A.1; Figure 5 is in Inference.swift). Each returns a
 // `GnuplotFigure`; `Gnuplot.render` writes its .dat, .gp, PNG and SVG.
@@ -104,7 +106,7 @@ public enum PaperFigures {
         }
         let losses = algorithms.map {
             CurvePanel(title: "\($0.algorithm): value loss", xLabel: "environment steps", yLabel: "critic loss (MSE, log scale)",
-                       curves: $0.valueLosses, logY: true, keyPosition: "top right")
+                       curves: $0.valueLosses, logY: true, keyPosition: "bottom left")
         }
         let names = algorithms.map(\.algorithm).joined(separator: ", ")
         return try CurveGrid(title: "Toy tracking problem: \(names)", rows: [rewards, losses]).figure(
@@ -141,6 +143,9 @@ public enum PaperFigures {
         guard !environments.isEmpty else { throw ReportError.badInput("figure 3 needs at least one row") }
         var blocks: [DataBlock] = []
         var sizes = "", rewards = ""
+        // The size axis starts a decade below the smallest actor, so every bar shows.
+        let smallest = rows.map { 100 * Double(min($0.symmetricParameters, $0.asymmetricParameters)) / Double($0.baselineParameters) }.min() ?? 1
+        let sizeFloor = pow(10, (log10(max(smallest, 1e-6))).rounded(.down))
         for env in environments {
             let index = blocks.count
             let group = rows.filter { $0.environment == env }
@@ -162,22 +167,26 @@ public enum PaperFigures {
                 set xlabel 'algorithm'
                 set ylabel 'actor size (% of baseline weights, log)'
                 set logscale y
-                set yrange [0.1:200]
+                set yrange [\(gpNumber(sizeFloor)):200]
                 set format y '%g'
                 set key top right
                 plot datafile index \(index) using 2:(0):xtic(1) title 'symmetric' lt 1, \\
                      datafile index \(index) using 4:(0) title 'asymmetric' lt 2
 
             """
+            // Returns are often negative: points with error bars, not bars from zero.
             rewards += """
                 set title \(gpQuoted(env))
                 set xlabel 'algorithm'
                 set ylabel 'evaluation return (mean ± std)'
                 unset logscale y
                 set yrange [*:*]
+                set offsets 0.5, 0.5, 0, 0
                 set key bottom right
-                plot datafile index \(index) using 6:7:xtic(1) title 'symmetric' lt 1, \\
-                     datafile index \(index) using 8:9 title 'asymmetric' lt 2
+                plot datafile index \(index) using 0:(NaN):xtic(1) with points notitle, \\
+                     datafile index \(index) using ($0-0.12):6:7 with yerrorbars lt 1 pt 7 ps 1.4 title 'symmetric', \\
+                     datafile index \(index) using ($0+0.12):8:9 with yerrorbars lt 2 pt 5 ps 1.4 title 'asymmetric'
+                set offsets 0, 0, 0, 0
 
             """
         }
@@ -198,11 +207,14 @@ public enum PaperFigures {
     public static func figure4(criticSweep: [Curve], actorSweep: [Curve], returns: [Curve], fixedCritic: [Int],
                                algorithm: String = "SAC", environment: String = "Reacher-v2",
                                name: String = "figure4") throws -> GnuplotFigure {
+        // (a)[i] and (a)[ii] share one loss axis: the comparison between them is the point.
+        let losses = (criticSweep + actorSweep).flatMap { $0.points.map(\.mean) }.filter { $0 > 0 && $0.isFinite }
+        let shared = losses.isEmpty ? nil : pow(10, log10(losses.min()!).rounded(.down))...pow(10, log10(losses.max()!).rounded(.up))
         let panels = [
             CurvePanel(title: "(a)[i] Q loss, symmetric sizes", xLabel: "environment steps",
-                       yLabel: "Q-value loss (MSE, log scale)", curves: criticSweep, logY: true, keyPosition: "top right"),
+                       yLabel: "Q-value loss (MSE, log scale)", curves: criticSweep, logY: true, keyPosition: "top right", yRange: shared),
             CurvePanel(title: "(a)[ii] Q loss, actors with critic \(hiddenSizeLabel(fixedCritic))", xLabel: "environment steps",
-                       yLabel: "Q-value loss (MSE, log scale)", curves: actorSweep, logY: true, keyPosition: "top right"),
+                       yLabel: "Q-value loss (MSE, log scale)", curves: actorSweep, logY: true, keyPosition: "top right", yRange: shared),
             CurvePanel(title: "(b) episodic return", xLabel: "environment steps",
                        yLabel: "episode return (mean ± std over seeds)", curves: returns, keyPosition: "bottom right"),
         ]

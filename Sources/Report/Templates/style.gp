@@ -16,5 +16,5 @@ set style line 101 lc rgb '#C00000' lw 2 dt 2
 set grid back lc rgb '#DDDDDD' lw 1
 set border 3 lc rgb '#444444'
 set tics nomirror out scale 0.6
-set key top left noopaque samplen 2 spacing 1.1 font ',@KEYFONTSIZE@'
+set key top left Left reverse noopaque samplen 2 spacing 1.1 font ',@KEYFONTSIZE@'
 set style fill transparent solid 0.18 noborder
