@@ -58,7 +58,7 @@ public enum PaperFigures {
                 set ylabel 'position (s and g, unitless)'
                 set yrange [-1.1:1.1]
                 set xrange [*:*]
-                set key bottom left
+                set key tmargin center horizontal
                 plot datafile index \(index) using 1:3 with lines lt 7 dt 2 lw 1.5 title 'goal g', \\
                      datafile index \(index) using 1:2 with lines lt 1 title 'state s'
 
@@ -69,7 +69,7 @@ public enum PaperFigures {
                 set ylabel 'action a'
                 set xrange [-2:2]
                 set yrange [-1.1:1.1]
-                set key top left
+                set key tmargin center horizontal
                 plot datafile index \(index) using 4:5 with points lt 2 pt 7 ps 0.5 title 'learned (o, a)', \\
                      x with lines ls 100 title 'ideal a = o'
 

@@ -58,3 +58,34 @@ struct ReportDocumentTests {
         #expect(md.contains("Only in A (v1): `train[old]`") && md.contains("Only in B (HEAD): `train[new]`"))
     }
 }
+
+@Suite("Report folder")
+struct ReportFolderTests {
+    @Test("Writes every figure's files, table1.md and REPORT.md, and every link in REPORT.md resolves")
+    func writesEveryFile() throws {
+        let (dir, keep) = try figureDirectory("report")
+        defer { if !keep { try? FileManager.default.removeItem(at: dir) } }
+        let figure2 = try PaperFigures.toyTraining([toyTraining("DDPG", seed: 1), toyTraining("TRPO", seed: 2)], name: "figure2", number: "2")
+        let result = Table1Result(environment: "Pendulum-v0", algorithm: "TD3", threshold: -160,
+                                  baseline: SizedResult(actorHidden: [400, 300], criticHidden: [400, 300], rewards: [-150, -155, -149]),
+                                  symmetric: SizedResult(actorHidden: [16, 16], criticHidden: [16, 16], rewards: [-152, -160, -158]),
+                                  asymmetric: SizedResult(actorHidden: [4, 4], criticHidden: [16, 16], rewards: [-170, -165, -180]),
+                                  budget: Table1Budget(steps: 30_000, seeds: 3, fullSteps: 1_000_000))
+        let table = Table1Markdown.render(results: [result])
+        let document = ReportDocument(
+            title: "Smoke", pipeline: "pipelines/smoke.yaml",
+            stages: [StageSection(name: "toy", kind: "train", doc: "The toy problem.", outputs: [.figure(name: figure2.name, caption: figure2.caption)], nodes: []),
+                     StageSection(name: "table1", kind: "report", doc: "Table 1.", outputs: [.table(title: "Table 1", markdown: table)], nodes: [])],
+            provenance: RunProvenance(commit: "abc", dirty: false, toolVersion: "asym test", numericsID: "openblas/test",
+                                      date: Date(timeIntervalSince1970: 0), host: nil, budgets: []))
+        let written = try ReportFolder.write(figures: [figure2], table1: table, document: document, into: dir)
+        #expect(written == ["REPORT.md", "figure2.dat", "figure2.gp", "figure2.png", "figure2.svg", "table1.md"])
+        for name in written { #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent(name).path), "\(name)") }
+        let md = try String(contentsOf: dir.appendingPathComponent("REPORT.md"), encoding: .utf8)
+        // Every local link target (](target)) exists in the folder.
+        let links = md.components(separatedBy: "](").dropFirst().map { String($0.prefix { $0 != ")" }) }
+        #expect(links.count == 4)   // png, svg, dat, gp
+        for link in links { #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent(link).path), "\(link)") }
+        #expect(md.contains("| TD3 | ours (reduced budget: 30,000 steps × 3 seeds of 1,000,000 × 6)"))
+    }
+}
