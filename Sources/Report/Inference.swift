@@ -130,6 +130,10 @@ public enum InferenceBenchmark {
                               columns: ["i", "hidden", "parameters", "hz_median", "hz_min", "hz_max", "flash_kB", "paper_stm32_hz"],
                               rows: rows)
         let last = measurements.count - 1
+        // A decade of headroom above the fastest rate keeps the key off the data.
+        let slowest = min(measurements.map(\.hertzRange.lowerBound).min()!, paperReportedHertz.map(\.hertz).min()!)
+        let fastest = measurements.map(\.hertzRange.upperBound).max()!
+        let rateRange = "[\(gpNumber(pow(10, log10(slowest).rounded(.down)))):\(gpNumber(pow(10, log10(fastest).rounded(.up) + 1)))]"
         let panels = """
             set title 'measured: forward passes per second on this host'
             set xlabel 'actor hidden sizes'
@@ -137,7 +141,7 @@ public enum InferenceBenchmark {
             set logscale y
             set format y '10^{%L}'
             set xrange [-0.5:\(Double(last) + 0.5)]
-            set yrange [*:*]
+            set yrange \(rateRange)
             set xtics rotate by -45 left
             set key top right
             plot datafile index 0 using 1:4:5:6:xtic(2) with yerrorlines lt 1 title 'measured (median, min-max)', \\
