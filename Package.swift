@@ -36,7 +36,7 @@ let package = Package(
         .target(name: "Envs", dependencies: ["Nets", "CMuJoCo"], exclude: ["Scripts"], swiftSettings: optimize),
         .target(name: "Agents", dependencies: ["Envs", "Nets"], swiftSettings: optimize),
         .target(name: "Store", dependencies: ["CHDF5", "Nets"], swiftSettings: optimize),
-        .target(name: "Report", dependencies: ["Store"], swiftSettings: optimize),
+        .target(name: "Report", dependencies: ["Store", "Nets"], resources: [.copy("Templates")], swiftSettings: optimize),
         .target(name: "Pipeline", dependencies: ["Agents", "Store", "Report"], swiftSettings: optimize),
 
         // MARK: - Executables

@@ -1,0 +1,155 @@
+// Data models for figures: learning curves over seeds, panels of them, and
+// the writer that turns a grid of panels into a gnuplot figure (Figures 2, A.1, 4).
+
+/// One point of a curve: the mean over seeds at `x` and its spread.
+public struct CurvePoint: Sendable, Equatable, Codable {
+    public let x: Double
+    public let mean: Double
+    /// Population standard deviation over seeds (0 for one seed).
+    public let std: Double
+    public init(x: Double, mean: Double, std: Double) { self.x = x; self.mean = mean; self.std = std }
+}
+
+/// A metric over training, summarised over seeds: the line is the mean, the band ± one std.
+public struct Curve: Sendable, Equatable, Codable {
+    public let label: String
+    public let points: [CurvePoint]
+    public init(label: String, points: [CurvePoint]) { self.label = label; self.points = points }
+
+    /// Summarises one run per seed, each a list of (step, value). Only steps
+    /// every run logged are kept (runs of one spec log on one schedule, so
+    /// normally that is all of them); values that are not finite are dropped
+    /// from their step's statistics.
+    public init(label: String, seeds runs: [[(step: Double, value: Double)]]) {
+        self.label = label
+        guard let first = runs.first else { points = []; return }
+        var byStep: [Double: [Double]] = [:]
+        var common = Set(first.map { $0.step })
+        for run in runs.dropFirst() { common.formIntersection(run.map { $0.step }) }
+        for run in runs {
+            for (step, value) in run where common.contains(step) && value.isFinite { byStep[step, default: []].append(value) }
+        }
+        points = common.sorted().compactMap { step in
+            guard let values = byStep[step], !values.isEmpty else { return nil }
+            let s = Summary(values)
+            return CurvePoint(x: step, mean: s.mean, std: s.std)
+        }
+    }
+}
+
+/// One panel of curves with its axes.
+public struct CurvePanel: Sendable, Equatable {
+    public var title: String
+    public var xLabel: String
+    public var yLabel: String
+    public var curves: [Curve]
+    /// Logarithmic y (value losses span decades); non-positive values are not drawn.
+    public var logY: Bool
+    public var keyPosition: String
+    /// A fixed y range (panels meant to be compared share one); nil lets gnuplot choose.
+    public var yRange: ClosedRange<Double>?
+
+    public init(title: String, xLabel: String, yLabel: String, curves: [Curve], logY: Bool = false,
+                keyPosition: String = "bottom right", yRange: ClosedRange<Double>? = nil) {
+        self.title = title; self.xLabel = xLabel; self.yLabel = yLabel; self.curves = curves
+        self.logY = logY; self.keyPosition = keyPosition; self.yRange = yRange
+    }
+}
+
+/// Panels in rows and columns, rendered with the `curves.gp` template.
+public struct CurveGrid: Sendable, Equatable {
+    public var title: String
+    public var rows: [[CurvePanel]]
+    public init(title: String, rows: [[CurvePanel]]) { self.title = title; self.rows = rows }
+
+    public func figure(name: String, caption: String, panelWidth: Int = 430, panelHeight: Int = 330) throws -> GnuplotFigure {
+        guard let columns = rows.map(\.count).max(), columns > 0 else { throw ReportError.badInput("figure \(name) has no panels") }
+        var blocks: [DataBlock] = []
+        var panels = ""
+        // When every panel draws the same series (Figures 2 and A.1), one key
+        // below the grid names them all and no key covers any data.
+        let labels = rows.flatMap { $0 }.map { $0.curves.map(\.label) }
+        let sharedKey = labels.count > 1 && Set(labels).count == 1 && !(labels.first ?? []).isEmpty
+        let width = panelWidth * columns, height = panelHeight * rows.count + (sharedKey ? 110 : 40)
+        var margins = ""
+        if sharedKey {
+            // Fractions of the canvas from pixel sizes: room for tick labels and
+            // axis titles left and between panels, the key at the bottom.
+            func fx(_ px: Int) -> String { gpNumber((Double(px) / Double(width) * 1000).rounded() / 1000) }
+            func fy(_ px: Int) -> String { gpNumber((Double(px) / Double(height) * 1000).rounded() / 1000) }
+            margins = "margins \(fx(95)), \(fx(width - 30)), \(fy(150)), \(fy(height - 75)) spacing \(fx(125)), \(fy(125))"
+        }
+        let panelCount = rows.map(\.count).reduce(0, +)
+        var drawn = 0
+        for row in rows {
+            for panel in row {
+                drawn += 1
+                panels += "    set title \(gpQuoted(panel.title))\n"
+                panels += "    set xlabel \(gpQuoted(panel.xLabel))\n    set ylabel \(gpQuoted(panel.yLabel))\n"
+                if sharedKey {
+                    // gnuplot fits a key inside one panel's width, so the shared
+                    // key is drawn by hand (line samples and labels in screen
+                    // coordinates) with the last panel.
+                    panels += "    unset key\n"
+                    if drawn == panelCount { panels += sharedKeyCommands(labels: labels[0], width: width, height: height) }
+                } else {
+                    panels += "    set key \(panel.keyPosition)\n"
+                }
+                panels += panel.logY ? "    set logscale y\n    set format y '10^{%L}'\n" : "    unset logscale y\n    set format y '%g'\n"
+                panels += "    set format x '%.1s%c'\n"
+                panels += panel.yRange.map { "    set yrange [\(gpNumber($0.lowerBound)):\(gpNumber($0.upperBound))]\n" } ?? "    set yrange [*:*]\n"
+                var plots: [String] = []
+                for (k, curve) in panel.curves.enumerated() {
+                    let index = blocks.count
+                    blocks.append(DataBlock(title: "\(panel.title): \(curve.label)", columns: ["x", "mean", "std"],
+                                            rows: curve.points.map { [gpNumber($0.x), gpNumber($0.mean), gpNumber($0.std)] }))
+                    let lt = k + 1
+                    let band = panel.logY
+                        ? "using 1:(($2-$3) > 0 ? $2-$3 : $2/10):($2+$3)"   // a band below zero has no log
+                        : "using 1:($2-$3):($2+$3)"
+                    plots.append("datafile index \(index) \(band) with filledcurves lt \(lt) notitle")
+                    plots.append("datafile index \(index) using 1:2 with lines lt \(lt) title \(gpQuoted(curve.label))")
+                }
+                if plots.isEmpty {
+                    panels += "    set label 1 'no data' at graph 0.5, graph 0.5 center\n    plot NaN notitle\n    unset label 1\n"
+                } else {
+                    panels += "    plot " + plots.joined(separator: ", \\\n         ") + "\n"
+                }
+            }
+            for _ in row.count..<columns { panels += "    set multiplot next\n" }
+        }
+        let body = Templates.fill(try Templates.text("curves"), [
+            "ROWS": String(rows.count), "COLUMNS": String(columns), "TITLE": title, "TITLEFONTSIZE": "14",
+            "MARGINS": margins, "PANELS": panels,
+        ])
+        return GnuplotFigure(name: name, caption: caption, blocks: blocks, body: body, width: width, height: height)
+    }
+}
+
+/// A key below the whole grid: one line sample and label per series, in
+/// rows that fit the canvas, centred.
+func sharedKeyCommands(labels: [String], width: Int, height: Int) -> String {
+    let charPx = 7.5, samplePx = 30.0, gapPx = 28.0
+    let entries = labels.map { Double($0.count) * charPx + samplePx + 8 + gapPx }
+    var rows: [[Int]] = [[]]
+    var used = 0.0
+    for (i, w) in entries.enumerated() {
+        if used + w > Double(width) - 60 && !rows[rows.count - 1].isEmpty { rows.append([]); used = 0 }
+        rows[rows.count - 1].append(i); used += w
+    }
+    var out = ""
+    for (r, row) in rows.enumerated() {
+        let total = row.map { entries[$0] }.reduce(0, +) - gapPx
+        var x = (Double(width) - total) / 2
+        let y = 22.0 + Double(rows.count - 1 - r) * 24
+        for i in row {
+            let fx = { (px: Double) in gpNumber((px / Double(width) * 10000).rounded() / 10000) }
+            let fy = gpNumber((y / Double(height) * 10000).rounded() / 10000)
+            out += "    set arrow \(200 + i) from screen \(fx(x)), screen \(fy) to screen \(fx(x + samplePx)), screen \(fy) nohead lt \(i + 1) lw 2 front\n"
+            out += "    set label \(200 + i) \(gpQuoted(labels[i])) at screen \(fx(x + samplePx + 8)), screen \(fy) left front\n"
+            x += entries[i]
+        }
+    }
+    return out
+}
+
