@@ -20,7 +20,8 @@ enum MemoryCheck {
         let o = entry.observationCount, a = entry.actionSpace.flatCount
         // o, a, r, o′, done per transition.
         let transitionFloats = try CheckedSize.sum([o, o, a, 2], "a transition")
-        var parts = try networks(spec, entry, criticInputs: o + a, criticCopies: 2, batch: batchSize)
+        var parts = try networks(spec, entry, criticInputs: o + a, criticCopies: 2, batch: batchSize,
+                                 batchName: "batch_size=\(batchSize)")
         parts.append(Part(what: "replay_size=\(replaySize) (the replay buffer)",
                           bytes: try CheckedSize.product([replaySize, transitionFloats, 4], "replay_size=\(replaySize)")))
         parts.append(Part(what: "batch_size=\(batchSize) (the minibatch)",
@@ -34,34 +35,33 @@ enum MemoryCheck {
         let rows = try CheckedSize.product(stepsPerEnv, envCount, "n_steps=\(stepsPerEnv) × n_envs=\(envCount)")
         // Observation, action and eight per-row scalars (reward, value, log-prob, advantage, returns…).
         let rowFloats = try CheckedSize.sum([o, a, 8], "a rollout row")
-        var parts = try networks(spec, entry, criticInputs: o, criticCopies: 1, batch: min(batchSize, rows))
+        var parts = try networks(spec, entry, criticInputs: o, criticCopies: 1, batch: min(batchSize, rows),
+                                 batchName: batchSize < rows ? "batch_size=\(batchSize)" : "n_steps=\(stepsPerEnv) × n_envs=\(envCount)")
         parts.append(Part(what: "n_steps=\(stepsPerEnv) × n_envs=\(envCount) (the rollout buffer)",
                           bytes: try CheckedSize.product([rows, rowFloats, 4 * 2], "the rollout buffer")))
         try require(parts)
     }
 
-    /// Actor and critic parameters (with their copies) and one workspace of
-    /// `batch` rows each.
+    /// Actor and critic parameters with their copies, and the workspaces of
+    /// `batch` rows both need (counted under `batchName`: it is the batch size
+    /// that makes them large).
     static func networks(_ spec: RunSpec, _ entry: EnvRegistry.Entry, criticInputs: Int, criticCopies: Int,
-                         batch: Int) throws -> [Part] {
+                         batch: Int, batchName: String) throws -> [Part] {
         let actorName = "--actor " + spec.actorHidden.map(String.init).joined(separator: ",")
         let criticName = "--critic " + spec.criticHidden.map(String.init).joined(separator: ",")
         let outputs = entry.actionSpace.networkOutputs
         let actor = try ParameterCount.checkedMLP(inputs: entry.observationCount, hidden: spec.actorHidden, outputs: outputs)
         let critic = try ParameterCount.checkedMLP(inputs: max(criticInputs, entry.observationCount),
                                                    hidden: spec.criticHidden, outputs: outputs)
-        func workspace(_ hidden: [Int], _ name: String) throws -> Int {
-            // Activations and two delta buffers per layer width, per row.
-            let widths = try CheckedSize.sum(hidden + [criticInputs, outputs], name)
-            return try CheckedSize.product([max(batch, 1), widths, 3, 4], name)
-        }
+        // Activations and two delta buffers per layer width, per row.
+        let widths = try CheckedSize.sum(spec.actorHidden + spec.criticHidden + [criticInputs, outputs, criticInputs, 1],
+                                         "the networks' widths")
+        let workspaces = try CheckedSize.product([max(batch, 1), widths, 3, 4, criticCopies], batchName)
         return [
-            Part(what: "\(actorName) (the actor)",
-                 bytes: try CheckedSize.sum(CheckedSize.product([actor, copiesPerParameter, 4], actorName),
-                                            workspace(spec.actorHidden, actorName), actorName)),
+            Part(what: "\(actorName) (the actor)", bytes: try CheckedSize.product([actor, copiesPerParameter, 4], actorName)),
             Part(what: "\(criticName) (the critic)",
-                 bytes: try CheckedSize.sum(CheckedSize.product([critic, copiesPerParameter, 4, criticCopies], criticName),
-                                            workspace(spec.criticHidden, criticName), criticName)),
+                 bytes: try CheckedSize.product([critic, copiesPerParameter, 4, criticCopies], criticName)),
+            Part(what: "\(batchName) (the networks' workspaces)", bytes: workspaces),
         ]
     }
 
