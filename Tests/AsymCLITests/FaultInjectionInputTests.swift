@@ -29,7 +29,7 @@ struct FaultInjectionInputTests {
         // Sizes that cannot be allocated are refused before allocating, with the bytes they need.
         Case(arguments: train + ["--set", "replay_size=1000000000000"], code: 2, message: "replay_size=1000000000000 (the replay buffer) needs 36.0 TB of memory"),
         Case(arguments: ["train", "--algo", "td3", "--env", "Pendulum-v0", "--actor", "100000,100000", "--critic", "4", "--steps", "10"],
-             code: 2, message: "--actor 100000,100000 (the actor) needs 200.3 GB of memory"),
+             code: 2, message: "--actor 100000,100000 (the actor) needs 200.5 GB of memory"),
         Case(arguments: train + ["--set", "batch_size=1e10"], code: 2, message: "batch_size=10000000000"),
         Case(arguments: ppo + ["--set", "n_steps=1e12"], code: 2, message: "n_steps=1000000000000 × n_envs=1 (the rollout buffer) needs"),
         Case(arguments: ["train", "--algo", "sac", "--env", "Pendulum-v0", "--actor", "9223372036854775807", "--critic", "4", "--steps", "10"],
