@@ -32,7 +32,6 @@ struct Asym: ParsableCommand {
         setSingleThreadedBLAS()
         StandardOutput.guardClosedDescriptor()
         signal(SIGPIPE, SIG_IGN)   // a closed pipe is a write error we report, not a silent death
-        signal(SIGXFSZ, SIG_IGN)   // so is a file over `ulimit -f` (EFBIG), not a core dump
         do {
             var command = try parseAsRoot()
             try command.run()

@@ -61,7 +61,7 @@ struct FaultInjectionCheckpointTests {
 
     @Test("refused on load with one line naming the entry", arguments: tricks)
     func trick(_ trick: Trick) throws {
-        let dir = try scratchFolder("trick")
+        let dir = try scratchDirectory("trick")
         defer { try? FileManager.default.removeItem(at: dir) }
         let good = try makeCheckpoint(onPolicy: trick.onPolicy, in: dir)
         var state = try StateFile.read(good)
@@ -74,7 +74,7 @@ struct FaultInjectionCheckpointTests {
 
     @Test("a checkpoint with more steps than --steps is an error naming both")
     func budget() throws {
-        let dir = try scratchFolder("budget")
+        let dir = try scratchDirectory("budget")
         defer { try? FileManager.default.removeItem(at: dir) }
         let path = try makeCheckpoint(onPolicy: false, in: dir)
         let r = try run(Self.offPolicy + ["--steps", "100", "--resume", path])
@@ -86,7 +86,7 @@ struct FaultInjectionCheckpointTests {
         (["--set", "gamma=0.9"], "config differs: gamma 0.99 (checkpoint) vs 0.9 (this run)"),
     ])
     func mismatch(change: [String], message: String) throws {
-        let dir = try scratchFolder("mismatch")
+        let dir = try scratchDirectory("mismatch")
         defer { try? FileManager.default.removeItem(at: dir) }
         let path = try makeCheckpoint(onPolicy: true, in: dir)
         let r = try run(Self.onPolicy + change + ["--steps", "512", "--resume", path])

@@ -44,7 +44,7 @@ struct FaultInjectionKillTests {
         }
         var killedMidRun = 0
         for (i, algo) in family.algorithms.enumerated() {
-            let dir = try scratchFolder("kill")
+            let dir = try scratchDirectory("kill")
             defer { try? FileManager.default.removeItem(at: dir) }
             let checkpoint = dir.appendingPathComponent("run.h5").path
             let args = arguments(algo, family)

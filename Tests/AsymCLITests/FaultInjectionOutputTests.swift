@@ -34,7 +34,7 @@ struct FaultInjectionOutputTests {
     /// descriptor (the file would otherwise receive the JSON line).
     @Test("train with a broken stdout exits 1 and keeps its checkpoint", arguments: [">/dev/full", ">&-"])
     func trainBrokenStdout(redirect: String) throws {
-        let dir = try scratchFolder("stdout")
+        let dir = try scratchDirectory("stdout")
         defer { try? FileManager.default.removeItem(at: dir) }
         let checkpoint = dir.appendingPathComponent("run.h5").path
         let r = try run(["train", "--algo", "td3", "--env", "Pendulum-v0", "--actor", "4", "--critic", "8", "--steps", "300",

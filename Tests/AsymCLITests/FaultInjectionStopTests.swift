@@ -18,7 +18,7 @@ struct FaultInjectionStopTests {
         (["--algo", "ddpg", "--set", "q_lr=1e30", "--eval-episodes", "0"], "training diverged at step 200: loss/critic is"),
     ])
     func divergence(change: [String], message: String) throws {
-        let dir = try scratchFolder("diverge")
+        let dir = try scratchDirectory("diverge")
         defer { try? FileManager.default.removeItem(at: dir) }
         let checkpoint = dir.appendingPathComponent("run.h5").path
         let r = try run(Self.td3 + change + ["--steps", "3000", "--checkpoint", checkpoint, "--checkpoint-every", "100"])
@@ -56,7 +56,7 @@ struct FaultInjectionStopTests {
     @Test("SIGINT and SIGTERM: checkpoint the current step, say where, exit 128 + signal; resume ends identically",
           arguments: [SIGINT, SIGTERM])
     func stopSignal(_ signal: Int32) throws {
-        let dir = try scratchFolder("signal")
+        let dir = try scratchDirectory("signal")
         defer { try? FileManager.default.removeItem(at: dir) }
         let checkpoint = dir.appendingPathComponent("run.h5").path
         let reference = try run(Self.td3 + ["--steps", "8000"])

@@ -18,7 +18,7 @@ struct Outcome {
 }
 
 /// A fresh temporary folder, removed by `cleanup`.
-func scratchFolder(_ label: String) throws -> URL {
+func scratchDirectory(_ label: String) throws -> URL {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("asym-\(label)-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     return dir

@@ -5,17 +5,11 @@ import Store
 
 /// Checkpoint writes under hostile conditions: a full disk, a path that is a
 /// device, FIFO, directory or symlink, a path that cannot be created, and
-/// leftover temporary files of a killed writer.
-///
-/// The write path belongs to the store (issue 11; branch `store-writepath`).
-/// Until that branch is merged, today's behaviour fails these checks, so
-/// each runs inside `withKnownIssue`: the suite passes and lists them, and
-/// once the store's fix lands the markers report "known issue not recorded"
-/// and must be removed.
+/// leftover temporary files of a killed writer. The write path is the store's
+/// (`AtomicWrite`, from branch store-writepath); these cases check what a user
+/// of `asym train` sees of it.
 @Suite("fault injection: checkpoint writes", .serialized)
 struct FaultInjectionWriteTests {
-    static let knownIssue: Comment = "the hardened HDF5 write path lands with branch store-writepath (issue 10 items 1, 2, 8, 10)"
-
     static let train = ["train", "--algo", "td3", "--env", "Pendulum-v0", "--actor", "4", "--critic", "8", "--seed", "3",
                         "--set", "start_steps=100", "--set", "update_after=100", "--set", "batch_size=16", "--eval-episodes", "1"]
 
@@ -24,10 +18,12 @@ struct FaultInjectionWriteTests {
     /// A bad --checkpoint path is refused before training (exit 2, one line naming
     /// it), not after the whole run, and whatever is at the path is left alone.
     @Test("unwritable checkpoint paths are refused before training", arguments: [
-        "directory", "empty", "trailing slash", "/proc", "300-character name", "fifo", "device",
+        ("directory", "it is a folder"), ("empty", "the path is empty"), ("trailing slash", "ends in '/'"),
+        ("/proc", "cannot create a file in /proc"), ("300-character name", "the limit is 255"),
+        ("fifo", "device or special file"), ("device", "device or special file"),
     ])
-    func badPath(_ kind: String) throws {
-        let dir = try scratchFolder("path")
+    func badPath(_ kind: String, reason: String) throws {
+        let dir = try scratchDirectory("path")
         defer { try? FileManager.default.removeItem(at: dir) }
         var path = dir.appendingPathComponent("run.h5").path
         switch kind {
@@ -44,31 +40,24 @@ struct FaultInjectionWriteTests {
         default: Issue.record("unknown case \(kind)")
         }
         let before = fileType(path)
-        try withKnownIssue(Self.knownIssue) {
-            let r = try run(Self.train + ["--steps", "20000", "--checkpoint", path])
-            expectFailure(r, code: 2, message: path.isEmpty ? "checkpoint" : String(path.prefix(40)))
-            #expect(!r.stderr.contains("steps 20000/20000"), "the run trained before refusing the path")
-            #expect(fileType(path) == before, "the run replaced what was at \(path)")
-        }
+        let r = try run(Self.train + ["--steps", "20000", "--checkpoint", path])
+        expectFailure(r, code: 2, message: reason)
+        #expect(!r.stderr.contains("steps 20000/20000"), "the run trained before refusing the path")
+        #expect(fileType(path) == before, "the run replaced what was at \(path)")
     }
 
-    /// A symlink is not silently replaced by a regular file: it is refused, or
-    /// followed (and the checkpoint lands in its target).
-    @Test("a symlink as checkpoint path is refused or followed, never replaced")
+    /// A symlink is not silently replaced by a regular file: the store refuses
+    /// it and names its target, so the user writes there on purpose.
+    @Test("a symlink as checkpoint path is refused, never replaced")
     func symlink() throws {
-        let dir = try scratchFolder("link")
+        let dir = try scratchDirectory("link")
         defer { try? FileManager.default.removeItem(at: dir) }
         let link = dir.appendingPathComponent("run.h5").path, target = dir.appendingPathComponent("target.h5").path
         try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: target)
-        try withKnownIssue(Self.knownIssue) {
-            let r = try run(Self.train + ["--steps", "300", "--checkpoint", link])
-            #expect(fileType(link) == "symlink", "the link was replaced by a \(fileType(link))")
-            if r.status == 0 {
-                #expect(try StateFile.read(target).integers["steps_done"] == [300])
-            } else {
-                expectFailure(r, code: 2, message: link)
-            }
-        }
+        let r = try run(Self.train + ["--steps", "300", "--checkpoint", link])
+        expectFailure(r, code: 2, message: "\(link): cannot write here (it is a symbolic link to \(target)")
+        #expect(fileType(link) == "symlink", "the link was replaced by a \(fileType(link))")
+        #expect(fileType(target) == "missing")
     }
 
     /// A disk that fills during the write keeps the previous checkpoint whole
@@ -77,7 +66,7 @@ struct FaultInjectionWriteTests {
     /// else under `ulimit -f` (EFBIG).
     @Test("a full disk keeps the last good checkpoint")
     func diskFull() throws {
-        let dir = try scratchFolder("full")
+        let dir = try scratchDirectory("full")
         defer { try? FileManager.default.removeItem(at: dir) }
         let mounted = Self.isRoot && mountTmpfs(at: dir.path, size: "100k")
         defer { if mounted { unmountTmpfs(dir.path) } }
@@ -86,20 +75,21 @@ struct FaultInjectionWriteTests {
         #expect(first.status == 0, "\(first.stderr)")
         // Resuming to 3,000 steps makes a checkpoint of about 140 kB: more than the space or the file-size limit.
         let args = Self.train + ["--steps", "3000", "--resume", checkpoint, "--checkpoint", checkpoint]
-        try withKnownIssue(Self.knownIssue) {
-            let r = try run(args, shellRedirect: mounted ? nil : "; true", limitFileBlocks: mounted ? nil : 100)
-            expectFailure(r, code: 1, message: checkpoint)
-            #expect(try StateFile.read(checkpoint).integers["steps_done"] == [300], "the last good checkpoint was damaged")
-            let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".tmp") }
-            #expect(leftovers.isEmpty, "temporary files left behind: \(leftovers)")
-        }
+        let good = try Data(contentsOf: URL(fileURLWithPath: checkpoint))
+        let r = try run(args, shellRedirect: nil, limitFileBlocks: mounted ? nil : 100)
+        expectFailure(r, code: 1, message: mounted ? "the disk is full (ENOSPC)" : "the file size limit is reached (EFBIG")
+        #expect(r.stderr.contains("\(checkpoint): write failed") && r.stderr.contains("the previous file is unchanged"), "\(r.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: checkpoint)) == good, "the last good checkpoint was changed")
+        #expect(try StateFile.read(checkpoint).integers["steps_done"] == [300])
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".tmp") }
+        #expect(leftovers.isEmpty, "temporary files left behind: \(leftovers)")
     }
 
     /// A writer killed mid-write leaves `.NAME.<pid>.tmp`; the next run removes
     /// those of processes that no longer exist.
     @Test("temporary files of dead writers are cleaned up on the next run")
     func leftoverTemporary() throws {
-        let dir = try scratchFolder("leftover")
+        let dir = try scratchDirectory("leftover")
         defer { try? FileManager.default.removeItem(at: dir) }
         let dead = Process()
         dead.executableURL = URL(fileURLWithPath: "/bin/true")
@@ -109,9 +99,7 @@ struct FaultInjectionWriteTests {
         #expect(FileManager.default.createFile(atPath: leftover, contents: Data("half a checkpoint".utf8)))
         let r = try run(Self.train + ["--steps", "300", "--checkpoint", dir.appendingPathComponent("run.h5").path])
         #expect(r.status == 0, "\(r.stderr)")
-        withKnownIssue(Self.knownIssue) {
-            #expect(!FileManager.default.fileExists(atPath: leftover), "the dead writer's temporary file is still there")
-        }
+        #expect(!FileManager.default.fileExists(atPath: leftover), "the dead writer's temporary file is still there")
     }
 }
 
