@@ -57,6 +57,6 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline"]),
         .testTarget(name: "ReportTests", dependencies: ["Report"]),
-        .testTarget(name: "AsymCLITests", dependencies: ["asym"]),
+        .testTarget(name: "AsymCLITests", dependencies: ["asym", "Store", "Nets"]),   // Store: the fault tests craft trick checkpoints
     ]
 )

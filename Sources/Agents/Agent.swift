@@ -119,6 +119,7 @@ public func applyOverrides<C: Codable>(_ overrides: [(key: String, value: String
             throw AgentError.unknownKey(key, algorithm: algorithm, known: fields.keys.sorted())
         }
         fields[key] = try parseOverride(key: key, value: value, like: current)
+        try OverrideRange.check(key: key, value: fields[key]!, raw: value)
     }
     do { return try JSONDecoder().decode(C.self, from: JSONEncoder().encode(JSONValue.object(fields))) }
     catch {

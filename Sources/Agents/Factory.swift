@@ -13,9 +13,11 @@ public enum AgentFactory {
         case .sac: return try offPolicy(SAC.self, SAC.preset(spec.preset, env: spec.env), spec, overrides)
         case .ppo:
             let config = try applyOverrides(overrides, to: PPO.Config.preset(spec.preset, env: spec.env), algorithm: .ppo)
+            try MemoryCheck.onPolicy(stepsPerEnv: config.nSteps, envCount: config.nEnvs, batchSize: config.batchSize, spec: spec)
             return try PPO(spec: spec, config: config)
         case .trpo:
             let config = try applyOverrides(overrides, to: TRPO.Config.preset(spec.preset, env: spec.env), algorithm: .trpo)
+            try MemoryCheck.onPolicy(stepsPerEnv: config.nSteps, envCount: config.nEnvs, batchSize: Int.max, spec: spec)
             return try TRPO(spec: spec, config: config)
         }
     }
@@ -23,6 +25,8 @@ public enum AgentFactory {
     /// An off-policy agent from a preset config with the overrides applied.
     static func offPolicy<L: OffPolicyLearner>(_: L.Type, _ preset: L.Config, _ spec: RunSpec,
                                                _ overrides: [(key: String, value: String)]) throws -> any Agent {
-        try OffPolicyAgent<L>(spec: spec, config: applyOverrides(overrides, to: preset, algorithm: spec.algorithm))
+        let config = try applyOverrides(overrides, to: preset, algorithm: spec.algorithm)
+        try MemoryCheck.offPolicy(replaySize: config.replaySize, batchSize: config.batchSize, spec: spec)
+        return try OffPolicyAgent<L>(spec: spec, config: config)
     }
 }

@@ -312,9 +312,7 @@ public final class OffPolicyAgent<Learner: OffPolicyLearner>: Agent {
         try newLearner.load(s.subset("learner"))
         var newReplay = replay
         try newReplay.load(s.subset("replay"))
-        guard let envRNG = s.words["env/rng"].flatMap(Xoshiro256.State.init(words:)) else {
-            throw StateDictError.missing("env/rng")
-        }
+        let envRNG = try s.rngState("env/rng")
         var newEnv = env
         try newEnv.restore(EnvSnapshot(values: try s.double("env/values"), rng: envRNG,
                                        elapsedSteps: try s.integer("env/elapsed_steps")))
@@ -326,6 +324,7 @@ public final class OffPolicyAgent<Learner: OffPolicyLearner>: Agent {
         let steps = try s.integer("steps_done"), ups = try s.integer("updates")
         let eps = try s.integer("episodes"), len = try s.integer("episode_length")
         let ret = try s.double("episode_return", count: 1)[0]
+        try checkOffPolicyCounters(steps: steps, episodes: eps, episodeLength: len, replay: newReplay)
 
         learner = newLearner
         replay = newReplay

@@ -634,9 +634,7 @@ final class RolloutCollector {
     func load(_ s: StateDict) throws {
         observations = try s.float("observations", count: envCount * observationCount)
         for e in 0..<envCount {
-            guard let words = s.words["env/\(e)/rng"], let state = Xoshiro256.State(words: words) else {
-                throw StateDictError.missing("env/\(e)/rng")
-            }
+            let state = try s.rngState("env/\(e)/rng")
             try envs[e].restore(EnvSnapshot(values: try s.double("env/\(e)/values"), rng: state,
                                             elapsedSteps: try s.integer("env/\(e)/elapsed_steps")))
         }
@@ -702,8 +700,12 @@ extension StateDict {
         guard let s = texts["spec"], let c = texts["config"] else {
             throw AgentError.checkpointMismatch("the state names no spec or config")
         }
-        guard s == canonicalJSON(spec) else { throw AgentError.checkpointMismatch("spec \(s) ≠ \(canonicalJSON(spec))") }
-        guard c == configJSON else { throw AgentError.checkpointMismatch("config \(c) ≠ \(configJSON)") }
+        guard s == canonicalJSON(spec) else {
+            throw AgentError.checkpointMismatch("spec differs: " + jsonDifferences(saved: s, current: canonicalJSON(spec)))
+        }
+        guard c == configJSON else {
+            throw AgentError.checkpointMismatch("config differs: " + jsonDifferences(saved: c, current: configJSON))
+        }
     }
 }
 

@@ -396,6 +396,8 @@ public final class TRPO: Agent {
         try collector.load(s.subset("collector"))
         stepsDone = try s.integer("counters/steps")
         updates = try s.integer("counters/updates")
+        try checkOnPolicyCounters(steps: stepsDone, updates: updates, rowsPerEnv: buffer.t, envCount: config.nEnvs,
+                                  rolloutSize: config.rolloutSize)
         shuffleRng = try s.rng("rng/shuffle")
     }
 }

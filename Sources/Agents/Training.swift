@@ -17,18 +17,46 @@ public enum Training {
     /// steps (and at the end) `onCheckpoint` receives the complete state;
     /// checkpoints fall on multiples of `checkpointEvery`, so an interrupted
     /// run resumes from the last one and ends where an uninterrupted one does.
+    ///
+    /// Stops early with a `TrainingError`: `.diverged` when a metric turns
+    /// non-finite (no checkpoint is written after it, so the last one saved
+    /// stays the last good one) or a state about to be saved holds a
+    /// non-finite value; `.interrupted` when `stop` is set, after saving a
+    /// checkpoint of the current step; `.budgetExceeded` when the agent
+    /// already has more than `totalSteps` steps.
     public static func run(_ agent: any Agent, totalSteps: Int, metrics: MetricsSink,
                            checkpointEvery: Int? = nil,
                            onCheckpoint: ((StateDict) throws -> Void)? = nil,
-                           progress: ((Progress) -> Void)? = nil) throws {
-        let tracker = ReturnTracker(forwardingTo: metrics)
+                           progress: ((Progress) -> Void)? = nil,
+                           stop: StopRequest = .process) throws {
+        guard agent.stepsDone <= totalSteps else {
+            throw TrainingError.budgetExceeded(stepsDone: agent.stepsDone, totalSteps: totalSteps)
+        }
+        let watch = DivergenceWatch(forwardingTo: metrics)
+        let tracker = ReturnTracker(forwardingTo: watch)
+        /// Saves only finite states: a diverged state never replaces the last good checkpoint.
+        func save() throws {
+            guard let onCheckpoint else { return }
+            let state = agent.stateDict()
+            if let bad = firstNonFinite(state) {
+                throw TrainingError.diverged(step: agent.stepsDone, quantity: bad.name, value: bad.value)
+            }
+            try onCheckpoint(state)
+        }
         let start = monotonicSeconds()
         let startSteps = agent.stepsDone
         var lastReport = start
         while agent.stepsDone < totalSteps {
+            if let signal = stop.signal {
+                try save()
+                throw TrainingError.interrupted(signal: signal, step: agent.stepsDone, checkpointSaved: onCheckpoint != nil)
+            }
             agent.trainStep(metrics: tracker)
+            if let bad = watch.first {
+                throw TrainingError.diverged(step: bad.step, quantity: bad.name, value: bad.value)
+            }
             if let every = checkpointEvery, every > 0, agent.stepsDone % every == 0, agent.stepsDone < totalSteps {
-                try onCheckpoint?(agent.stateDict())
+                try save()
             }
             // Wall-clock figures about once a second (checking the clock every
             // 64 steps keeps the check off the hot path).
@@ -46,7 +74,7 @@ public enum Training {
         let elapsed = monotonicSeconds() - start
         let rate = elapsed > 0 ? Double(agent.stepsDone - startSteps) / elapsed : 0
         metrics.record("perf/steps_per_second", step: agent.stepsDone, value: rate)
-        try onCheckpoint?(agent.stateDict())
+        try save()
         progress?(Progress(steps: agent.stepsDone, totalSteps: totalSteps, stepsPerSecond: rate,
                            lastReturn: tracker.lastReturn))
     }

@@ -128,7 +128,10 @@ public struct Acrobot: ReplayableEnv, Sendable {
     @inline(__always)
     static func wrap(_ x: Double, _ m: Double, _ M: Double) -> Double {
         let diff = M - m
-        var x = x
+        // Far outside (a replayed state of 1e300, or ±∞) the loop would never
+        // end, since x − diff == x there: jump by fmod first (NaN stays NaN).
+        guard x.isFinite else { return .nan }
+        var x = abs(x) > 1e6 * diff ? fmod(x, diff) : x
         while x > M { x -= diff }
         while x < m { x += diff }
         return x

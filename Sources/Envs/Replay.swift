@@ -99,7 +99,7 @@ public struct ReplayResult: Sendable, Equatable {
         "[" + values.map { format(Double($0), shortest: $0.description) }.joined(separator: ", ") + "]"
     }
     static func format(_ x: Double) -> String { format(x, shortest: x.description) }
-    /// JSON has no NaN or infinity: those print as null.
+    /// JSON has no NaN or infinity; `Replay.run` refuses them, so this never prints one.
     static func format(_ x: Double, shortest: String) -> String { x.isFinite ? shortest : "null" }
 }
 
@@ -146,16 +146,29 @@ public enum Replay {
                                               actions: [[Float]]) throws -> ReplayResult {
         var observation = [Float](repeating: 0, count: env.observationCount)
         try observation.withUnsafeMutableBufferPointer { try env.setState(state, into: $0) }
+        try requireFinite(observation, reward: 0, where: "\(state.context): the initial observation")
         var result = ReplayResult(initialObservation: observation, steps: [])
         result.steps.reserveCapacity(actions.count)
-        for action in actions {
+        for (i, action) in actions.enumerated() {
             precondition(action.count == env.actionCount, "replay action has the wrong length")
             let outcome = action.withUnsafeBufferPointer { a in
                 observation.withUnsafeMutableBufferPointer { env.step(a, into: $0) }
             }
+            try requireFinite(observation, reward: outcome.reward, where: "step \(i) (after actions[\(i)])")
             result.steps.append(ReplayStep(observation: observation, outcome: outcome))
         }
         return result
+    }
+
+    /// A NaN or infinity means the state or actions are outside what the
+    /// simulation can follow; JSON cannot carry it, so it is an input error.
+    static func requireFinite(_ observation: [Float], reward: Double, where place: String) throws {
+        if let k = observation.firstIndex(where: { !$0.isFinite }) {
+            throw EnvError.invalidReplayInput("\(place): obs[\(k)] is \(observation[k]), not a finite number")
+        }
+        guard reward.isFinite else {
+            throw EnvError.invalidReplayInput("\(place): the reward is \(reward), not a finite number")
+        }
     }
 
     /// Reads `"actions"`: an array of arrays of numbers, each of the action
@@ -180,6 +193,9 @@ public enum Replay {
                 }
                 if case .discrete(let n) = space, !(x == x.rounded() && x >= 0 && x < Double(n)) {
                     throw EnvError.invalidReplayInput("\(field)[\(j)]: expected an action index 0..<\(n), got \(x)")
+                }
+                guard Float(x).isFinite else {
+                    throw EnvError.invalidReplayInput("\(field)[\(j)]: \(x) does not fit in a 32-bit float")
                 }
                 return Float(x)
             }

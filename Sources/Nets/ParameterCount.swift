@@ -4,10 +4,22 @@
 /// output per action (Acrobot: 3 logits). See rl-facts.md §5.
 public enum ParameterCount {
     /// Weights plus biases of an MLP with layer widths `[inputs] + hidden + [outputs]`.
+    /// Stops the process on overflow; sizes from users or files go through `checkedMLP`.
     public static func mlp(inputs: Int, hidden: [Int], outputs: Int) -> Int {
+        guard let total = try? checkedMLP(inputs: inputs, hidden: hidden, outputs: outputs) else {
+            fatalError("parameter count of \([inputs] + hidden + [outputs]) overflows")
+        }
+        return total
+    }
+
+    /// As `mlp`, but an overflowing count is `SizeError.overflow`, not a wrapped number.
+    public static func checkedMLP(inputs: Int, hidden: [Int], outputs: Int) throws -> Int {
         let widths = [inputs] + hidden + [outputs]
+        let what = "the MLP " + widths.map(String.init).joined(separator: " → ")
         var total = 0
-        for (fanIn, fanOut) in zip(widths, widths.dropFirst()) { total += fanIn * fanOut + fanOut }
+        for (fanIn, fanOut) in zip(widths, widths.dropFirst()) {
+            total = try CheckedSize.sum(total, CheckedSize.sum(CheckedSize.product(fanIn, fanOut, what), fanOut, what), what)
+        }
         return total
     }
 

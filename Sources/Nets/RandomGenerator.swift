@@ -13,8 +13,11 @@ public struct Xoshiro256: RandomNumberGenerator, Sendable, Equatable {
             (self.s0, self.s1, self.s2, self.s3) = (s0, s1, s2, s3)
         }
         public var words: [UInt64] { [s0, s1, s2, s3] }
+        /// Nil unless there are four words, not all zero: the all-zero state is
+        /// xoshiro's one fixed point (it would return 0 forever, and rejection
+        /// sampling such as `index(below:)` would never finish).
         public init?(words: [UInt64]) {
-            guard words.count == 4 else { return nil }
+            guard words.count == 4, words.contains(where: { $0 != 0 }) else { return nil }
             self.init(words[0], words[1], words[2], words[3])
         }
     }

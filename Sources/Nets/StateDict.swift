@@ -32,12 +32,18 @@ public struct StateDict: Sendable, Equatable {
         if let count, v.count != count { throw StateDictError.wrongSize(name, expected: count, got: v.count) }
         return v
     }
+    /// Integer entries are counts, indices and step numbers, so a negative one
+    /// is refused: it can only come from a damaged or hand-edited file.
     public func integer(_ name: String) throws -> Int {
         guard let v = integers[name], v.count == 1 else { throw StateDictError.missing(name) }
+        guard v[0] >= 0 else { throw StateDictError.corrupt("'\(name)' is \(v[0]); counts are never negative") }
         return Int(v[0])
     }
     public func integerArray(_ name: String) throws -> [Int64] {
         guard let v = integers[name] else { throw StateDictError.missing(name) }
+        if let i = v.firstIndex(where: { $0 < 0 }) {
+            throw StateDictError.corrupt("'\(name)'[\(i)] is \(v[i]); counts are never negative")
+        }
         return v
     }
     public func text(_ name: String) throws -> String {
@@ -49,9 +55,15 @@ public struct StateDict: Sendable, Equatable {
     // MARK: Composites
 
     public mutating func set(_ name: String, rng: Xoshiro256) { words[name] = rng.state.words }
-    public func rng(_ name: String) throws -> Xoshiro256 {
-        guard let w = words[name], let state = Xoshiro256.State(words: w) else { throw StateDictError.missing(name) }
-        return Xoshiro256(state: state)
+    public func rng(_ name: String) throws -> Xoshiro256 { Xoshiro256(state: try rngState(name)) }
+    /// A generator state, refusing a wrong length or the all-zero state (see `Xoshiro256.State(words:)`).
+    public func rngState(_ name: String) throws -> Xoshiro256.State {
+        guard let w = words[name] else { throw StateDictError.missing(name) }
+        guard w.count == 4 else { throw StateDictError.wrongSize(name, expected: 4, got: w.count) }
+        guard let state = Xoshiro256.State(words: w) else {
+            throw StateDictError.corrupt("generator state '\(name)' is all zeros")
+        }
+        return state
     }
 
     /// A network's parameters (its shape is rebuilt from the config, then checked).

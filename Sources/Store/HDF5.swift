@@ -9,9 +9,21 @@ import Foundation
 /// library holds this one process-wide lock (recursive: wrappers nest).
 let hdf5Lock = NSRecursiveLock()
 
+/// HDF5 would otherwise close every open file at exit, flushing it again; after
+/// a failed write (a full disk) that second flush crashes the process instead
+/// of letting it exit with our one-line error. Files we keep are always closed
+/// explicitly (`HDF5File.close`); anything still open at exit is a temporary
+/// file already removed.
+nonisolated(unsafe) let hdf5NoAtExit: Void = { _ = H5dont_atexit() }()
+
 @inline(__always) func withHDF5Lock<T>(_ body: () throws -> T) rethrows -> T {
     hdf5Lock.lock()
     defer { hdf5Lock.unlock() }
+    _ = hdf5NoAtExit
+    // HDF5 keeps its error-printing setting per thread when built thread-safe
+    // (as Debian's is): silence it on whichever thread calls. Errors reach the
+    // user once, as ours.
+    _ = H5Eset_auto2(asym_H5E_DEFAULT(), nil, nil)
     return try body()
 }
 
@@ -25,19 +37,31 @@ public enum HDF5Array: Equatable, Sendable {
 public final class HDF5File {
     public let path: String
     let id: hid_t
+    private var isOpen = true
 
     private init(path: String, id: hid_t) { self.path = path; self.id = id }
-    deinit { withHDF5Lock { _ = H5Fclose(id) } }
+    deinit { if isOpen { withHDF5Lock { _ = H5Fclose(id) } } }
 
-    /// Silences HDF5's own error printing: errors reach the user once, as ours.
-    private static let silenced: Void = { _ = H5Eset_auto2(asym_H5E_DEFAULT(), nil, nil) }()
-
-    /// Creates (or truncates) a file. The corresponding C function is `H5Fcreate`.
-    public static func create(_ path: String) throws -> HDF5File {
+    /// Closes the file, checking the result: HDF5 flushes its caches here, so
+    /// a full disk often shows up only now. Writers must call it; readers may
+    /// leave closing to `deinit`.
+    public func close() throws {
         try withHDF5Lock {
-            _ = silenced
-            let id = H5Fcreate(path, asym_H5F_ACC_TRUNC(), asym_H5P_DEFAULT(), asym_H5P_DEFAULT())
-            guard id >= 0 else { throw StoreError.hdf5(call: "H5Fcreate", path: path) }
+            guard isOpen else { return }
+            isOpen = false
+            guard H5Fclose(id) >= 0 else { throw StoreError.hdf5Failure(call: "H5Fclose", path: path) }
+        }
+    }
+
+
+    /// Creates a file: with `exclusive`, only if nothing exists at `path` (the
+    /// write path's temporary files), otherwise truncating. The corresponding
+    /// C function is `H5Fcreate`.
+    public static func create(_ path: String, exclusive: Bool = false) throws -> HDF5File {
+        try withHDF5Lock {
+            let mode = exclusive ? asym_H5F_ACC_EXCL() : asym_H5F_ACC_TRUNC()
+            let id = H5Fcreate(path, mode, asym_H5P_DEFAULT(), asym_H5P_DEFAULT())
+            guard id >= 0 else { throw StoreError.hdf5Failure(call: "H5Fcreate", path: path) }
             return HDF5File(path: path, id: id)
         }
     }
@@ -45,7 +69,6 @@ public final class HDF5File {
     /// Opens an existing file read-only. The corresponding C function is `H5Fopen`.
     public static func open(_ path: String) throws -> HDF5File {
         try withHDF5Lock {
-            _ = silenced
             guard FileManager.default.fileExists(atPath: path) else { throw StoreError.notFound(path: path) }
             let id = H5Fopen(path, asym_H5F_ACC_RDONLY(), asym_H5P_DEFAULT())
             guard id >= 0 else { throw StoreError.corrupt(path: path, why: "not a readable HDF5 file") }
@@ -72,7 +95,7 @@ public final class HDF5File {
             let status = values.withUnsafeBytes { buf in
                 H5Dwrite(dataset, type, asym_H5S_ALL(), asym_H5S_ALL(), asym_H5P_DEFAULT(), buf.baseAddress)
             }
-            guard status >= 0 else { throw StoreError.hdf5(call: "H5Dwrite(\(name))", path: path) }
+            guard status >= 0 else { throw StoreError.hdf5Failure(call: "H5Dwrite(\(name))", path: path) }
         }
     }
 
@@ -90,7 +113,7 @@ public final class HDF5File {
             let status = (bytes.isEmpty ? [0] : bytes).withUnsafeBytes {
                 H5Dwrite(dataset, type, asym_H5S_ALL(), asym_H5S_ALL(), asym_H5P_DEFAULT(), $0.baseAddress)
             }
-            guard status >= 0 else { throw StoreError.hdf5(call: "H5Dwrite(\(name))", path: path) }
+            guard status >= 0 else { throw StoreError.hdf5Failure(call: "H5Dwrite(\(name))", path: path) }
         }
     }
 
@@ -105,10 +128,107 @@ public final class HDF5File {
             defer { H5Sclose(space) }
             if H5Aexists(id, name) > 0 { H5Adelete(id, name) }
             let attr = H5Acreate2(id, name, type, space, asym_H5P_DEFAULT(), asym_H5P_DEFAULT())
-            guard attr >= 0 else { throw StoreError.hdf5(call: "H5Acreate2(\(name))", path: path) }
+            guard attr >= 0 else { throw StoreError.hdf5Failure(call: "H5Acreate2(\(name))", path: path) }
             defer { H5Aclose(attr) }
             let status = (bytes.isEmpty ? [0] : bytes).withUnsafeBytes { H5Awrite(attr, type, $0.baseAddress) }
-            guard status >= 0 else { throw StoreError.hdf5(call: "H5Awrite(\(name))", path: path) }
+            guard status >= 0 else { throw StoreError.hdf5Failure(call: "H5Awrite(\(name))", path: path) }
+        }
+    }
+
+    /// An n-dimensional dataset (row-major, `shape` multiplying to the count),
+    /// chunked and deflate-compressed (with byte shuffling) when it is large.
+    public func write(_ name: String, _ values: [Float], shape: [Int]) throws {
+        try writeShaped(name, values, shape: shape, type: asym_H5T_NATIVE_FLOAT())
+    }
+    public func write(_ name: String, _ values: [Double], shape: [Int]) throws {
+        try writeShaped(name, values, shape: shape, type: asym_H5T_NATIVE_DOUBLE())
+    }
+    public func write(_ name: String, _ values: [Int64], shape: [Int]) throws {
+        try writeShaped(name, values, shape: shape, type: asym_H5T_NATIVE_INT64())
+    }
+
+    /// Datasets of at least this many elements are chunked and compressed.
+    static let compressionThreshold = 4096
+
+    private func writeShaped<T>(_ name: String, _ values: [T], shape: [Int], type: hid_t) throws {
+        precondition(shape.reduce(1, *) == values.count, "shape \(shape) does not hold \(values.count) values")
+        try withHDF5Lock {
+            var dims = shape.map { hsize_t($0) }
+            let space = H5Screate_simple(Int32(dims.count), &dims, nil)
+            guard space >= 0 else { throw StoreError.hdf5Failure(call: "H5Screate_simple", path: path) }
+            defer { H5Sclose(space) }
+            var chunk: [hsize_t]? = nil
+            if values.count >= Self.compressionThreshold, !shape.isEmpty {
+                // About 64 k elements per chunk, whole rows of the trailing dimensions.
+                let rowSize = max(1, shape.dropFirst().reduce(1, *))
+                let rows = max(1, min(shape[0], 65_536 / rowSize))
+                chunk = [hsize_t(rows)] + shape.dropFirst().map { hsize_t($0) }
+            }
+            let dataset = try createDataset(name, type: type, space: space, chunk: chunk)
+            defer { H5Dclose(dataset) }
+            let status = values.withUnsafeBytes { buf in
+                H5Dwrite(dataset, type, asym_H5S_ALL(), asym_H5S_ALL(), asym_H5P_DEFAULT(), buf.baseAddress)
+            }
+            guard status >= 0 else { throw StoreError.hdf5Failure(call: "H5Dwrite(\(name))", path: path) }
+        }
+    }
+
+    /// A variable-length UTF-8 string attribute on the root group (what h5py
+    /// reads as `str`).
+    public func setTextAttribute(_ name: String, _ value: String) throws {
+        try withHDF5Lock {
+            let type = H5Tcopy(asym_H5T_C_S1())
+            guard type >= 0, H5Tset_size(type, asym_H5T_VARIABLE()) >= 0, H5Tset_cset(type, H5T_CSET_UTF8) >= 0 else {
+                throw StoreError.hdf5Failure(call: "H5Tset_size", path: path)
+            }
+            defer { H5Tclose(type) }
+            let space = H5Screate(H5S_SCALAR)
+            guard space >= 0 else { throw StoreError.hdf5Failure(call: "H5Screate", path: path) }
+            defer { H5Sclose(space) }
+            if H5Aexists(id, name) > 0 { H5Adelete(id, name) }
+            let attr = H5Acreate2(id, name, type, space, asym_H5P_DEFAULT(), asym_H5P_DEFAULT())
+            guard attr >= 0 else { throw StoreError.hdf5Failure(call: "H5Acreate2(\(name))", path: path) }
+            defer { H5Aclose(attr) }
+            let status = value.withCString { cString -> herr_t in
+                var pointer: UnsafePointer<CChar>? = cString
+                return H5Awrite(attr, type, &pointer)
+            }
+            guard status >= 0 else { throw StoreError.hdf5Failure(call: "H5Awrite(\(name))", path: path) }
+        }
+    }
+
+    /// Names of the root group's attributes, sorted.
+    public func attributeNames() throws -> [String] {
+        try withHDF5Lock {
+            final class Collector { var names: [String] = [] }
+            let collector = Collector()
+            var index: hsize_t = 0
+            let status = H5Aiterate2(id, H5_INDEX_NAME, H5_ITER_INC, &index, { _, name, _, data in
+                guard let name, let data else { return 0 }
+                Unmanaged<Collector>.fromOpaque(data).takeUnretainedValue().names.append(String(cString: name))
+                return 0
+            }, Unmanaged.passUnretained(collector).toOpaque())
+            guard status >= 0 else { throw StoreError.hdf5(call: "H5Aiterate2", path: path) }
+            return collector.names.sorted()
+        }
+    }
+
+    /// A dataset's dimensions (empty for a scalar).
+    public func shape(_ name: String) throws -> [Int] {
+        try withHDF5Lock {
+            let dataset = H5Dopen2(id, name, asym_H5P_DEFAULT())
+            guard dataset >= 0 else { throw StoreError.missingDataset(name: name, path: path) }
+            defer { H5Dclose(dataset) }
+            let space = H5Dget_space(dataset)
+            guard space >= 0 else { throw StoreError.hdf5(call: "H5Dget_space(\(name))", path: path) }
+            defer { H5Sclose(space) }
+            let rank = H5Sget_simple_extent_ndims(space)
+            guard rank >= 0 else { throw StoreError.hdf5(call: "H5Sget_simple_extent_ndims(\(name))", path: path) }
+            var dims = [hsize_t](repeating: 0, count: Int(rank))
+            guard rank == 0 || H5Sget_simple_extent_dims(space, &dims, nil) >= 0 else {
+                throw StoreError.hdf5(call: "H5Sget_simple_extent_dims(\(name))", path: path)
+            }
+            return dims.map { Int($0) }
         }
     }
 
@@ -121,7 +241,7 @@ public final class HDF5File {
         return type
     }
 
-    private func createDataset(_ name: String, type: hid_t, space: hid_t) throws -> hid_t {
+    private func createDataset(_ name: String, type: hid_t, space: hid_t, chunk: [hsize_t]? = nil) throws -> hid_t {
         let linkProperties = H5Pcreate(asym_H5P_LINK_CREATE())
         guard linkProperties >= 0 else { throw StoreError.hdf5(call: "H5Pcreate", path: path) }
         defer { H5Pclose(linkProperties) }
@@ -130,8 +250,14 @@ public final class HDF5File {
         guard datasetProperties >= 0 else { throw StoreError.hdf5(call: "H5Pcreate", path: path) }
         defer { H5Pclose(datasetProperties) }
         H5Pset_obj_track_times(datasetProperties, false)   // no timestamps: equal content, equal bytes
+        if var chunk {
+            guard H5Pset_chunk(datasetProperties, Int32(chunk.count), &chunk) >= 0,
+                  H5Pset_shuffle(datasetProperties) >= 0, H5Pset_deflate(datasetProperties, 4) >= 0 else {
+                throw StoreError.hdf5Failure(call: "H5Pset_chunk(\(name))", path: path)
+            }
+        }
         let dataset = H5Dcreate2(id, name, type, space, linkProperties, datasetProperties, asym_H5P_DEFAULT())
-        guard dataset >= 0 else { throw StoreError.hdf5(call: "H5Dcreate2(\(name))", path: path) }
+        guard dataset >= 0 else { throw StoreError.hdf5Failure(call: "H5Dcreate2(\(name))", path: path) }
         return dataset
     }
 
@@ -146,6 +272,17 @@ public final class HDF5File {
             defer { H5Aclose(attr) }
             let type = H5Aget_type(attr)
             defer { H5Tclose(type) }
+            if H5Tis_variable_str(type) > 0 {
+                let memType = H5Tcopy(asym_H5T_C_S1())
+                defer { H5Tclose(memType) }
+                guard H5Tset_size(memType, asym_H5T_VARIABLE()) >= 0, H5Tset_cset(memType, H5T_CSET_UTF8) >= 0 else {
+                    throw StoreError.hdf5(call: "H5Tset_size", path: path)
+                }
+                var pointer: UnsafeMutablePointer<CChar>? = nil
+                guard H5Aread(attr, memType, &pointer) >= 0 else { throw StoreError.hdf5(call: "H5Aread(\(name))", path: path) }
+                defer { if let pointer { H5free_memory(pointer) } }
+                return pointer.map { String(cString: $0) } ?? ""
+            }
             let size = H5Tget_size(type)
             var buffer = [UInt8](repeating: 0, count: size + 1)
             guard buffer.withUnsafeMutableBytes({ H5Aread(attr, type, $0.baseAddress) }) >= 0 else {
@@ -211,4 +348,23 @@ public final class HDF5File {
             }
         }
     }
+}
+
+// MARK: - What the operating system said
+
+/// The `errno` HDF5's file driver recorded for the most recent failed call
+/// ("…, errno = 28, error message = 'No space left on device', …" in the
+/// error stack's descriptions), or nil when the failure was not a system call's.
+func hdf5SystemErrno() -> Int32? {
+    final class Found { var errno: Int32? }
+    let found = Found()
+    _ = H5Ewalk2(asym_H5E_DEFAULT(), H5E_WALK_DOWNWARD, { _, description, data in
+        guard let description, let text = description.pointee.desc, let data else { return 0 }
+        let box = Unmanaged<Found>.fromOpaque(data).takeUnretainedValue()
+        guard box.errno == nil, let range = String(cString: text).range(of: "errno = ") else { return 0 }
+        let digits = String(cString: text)[range.upperBound...].prefix { $0.isNumber }
+        box.errno = Int32(digits)
+        return 0
+    }, Unmanaged.passUnretained(found).toOpaque())
+    return found.errno
 }

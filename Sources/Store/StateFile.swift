@@ -9,50 +9,27 @@ public enum StateFile {
     /// Root attribute holding the checksum (FNV-1a 64 over names and contents, hex).
     public static let checksumAttribute = "checksum"
 
-    /// Writes `state` to `path` atomically: a temporary file beside it, then a rename,
-    /// so an interruption leaves either the old file or the new one, never half of one.
+    /// Writes `state` to `path` through `AtomicWrite`: an interruption or a
+    /// failure (a full disk) leaves either the old file or the new one, never
+    /// half of one.
     public static func write(_ state: StateDict, to path: String, attributes: [String: String] = [:]) throws {
-        try checkWritable(path)
-        let url = URL(fileURLWithPath: path)
-        let directory = url.deletingLastPathComponent()
-        let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp").path
-        do {
-            // One lock for the whole file: its handle must close before the rename.
-            try withHDF5Lock {
-                let file = try HDF5File.create(temporary)
-                // Sorted order (dictionaries iterate differently in every process) and
-                // no object timestamps: the same state gives the same bytes.
-                for name in state.floats.keys.sorted() { try file.write(name, state.floats[name]!) }
-                for name in state.doubles.keys.sorted() { try file.write(name, state.doubles[name]!) }
-                for name in state.integers.keys.sorted() { try file.write(name, state.integers[name]!) }
-                for name in state.words.keys.sorted() { try file.write(name, state.words[name]!) }
-                for name in state.texts.keys.sorted() { try file.writeText(name, state.texts[name]!) }
-                for key in attributes.keys.sorted() { try file.setAttribute(key, attributes[key]!) }
-                try file.setAttribute(checksumAttribute, hex(checksum(state)))
-            }
-        } catch {
-            try? FileManager.default.removeItem(atPath: temporary)
-            throw error
-        }
-        guard rename(temporary, path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            try? FileManager.default.removeItem(atPath: temporary)
-            throw StoreError.corrupt(path: path, why: "cannot move the new file into place: \(reason)")
+        try AtomicWrite.writeHDF5(to: path) { file in
+            // Sorted order (dictionaries iterate differently in every process) and
+            // no object timestamps: the same state gives the same bytes.
+            for name in state.floats.keys.sorted() { try file.write(name, state.floats[name]!) }
+            for name in state.doubles.keys.sorted() { try file.write(name, state.doubles[name]!) }
+            for name in state.integers.keys.sorted() { try file.write(name, state.integers[name]!) }
+            for name in state.words.keys.sorted() { try file.write(name, state.words[name]!) }
+            for name in state.texts.keys.sorted() { try file.writeText(name, state.texts[name]!) }
+            for key in attributes.keys.sorted() { try file.setAttribute(key, attributes[key]!) }
+            try file.setAttribute(checksumAttribute, hex(checksum(state)))
         }
     }
 
-    /// Creates `path`'s folder if needed and checks that a file can be written
-    /// there: call it before long work whose result goes to `path`.
+    /// Checks, before long work whose result goes to `path`, that a file can be
+    /// written there (see `AtomicWrite.prepare`), creating its folder if needed.
     public static func checkWritable(_ path: String) throws {
-        let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
-        do {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        } catch {
-            throw StoreError.notWritable(path: path, why: "cannot create folder \(directory.path)")
-        }
-        guard FileManager.default.isWritableFile(atPath: directory.path) else {
-            throw StoreError.notWritable(path: path, why: "folder \(directory.path) is not writable")
-        }
+        try AtomicWrite.prepare(path)
     }
 
     /// Reads a file written by `write`, verifying its checksum.

@@ -26,22 +26,38 @@ struct Asym: ParsableCommand {
 
     /// Parses, runs, and maps errors to the exit codes the help promises:
     /// bad input exits 2 (argparse's convention, not swift-argument-parser's 64).
+    /// Every failure is one line on stderr starting `asym: ` (swift-argument-parser's
+    /// own messages add a usage block and a help hint: three or four lines).
     static func main() {
         setSingleThreadedBLAS()
+        StandardOutput.guardClosedDescriptor()
+        signal(SIGPIPE, SIG_IGN)   // a closed pipe is a write error we report, not a silent death
         do {
             var command = try parseAsRoot()
             try command.run()
         } catch let error as UserError {
-            FileHandle.standardError.write(Data("asym: \(error.message)\n".utf8))
-            Foundation.exit(error.exitCode)
+            fail(error.message, exitCode: error.exitCode)
         } catch {
             let code = exitCode(for: error)
-            if code == .validationFailure {
-                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
-                Foundation.exit(2)
-            }
-            exit(withError: error)
+            if code == .success { exit(withError: error) }   // --help, --version
+            let message = oneLine(Self.message(for: error))
+            if code == .validationFailure { fail(message, exitCode: 2) }
+            if message.isEmpty { Foundation.exit(code.rawValue) }
+            fail(message, exitCode: code.rawValue)
         }
+    }
+
+    static func fail(_ message: String, exitCode: Int32) -> Never {
+        FileHandle.standardError.write(Data("asym: \(oneLine(message))\n".utf8))
+        Foundation.exit(exitCode)
+    }
+
+    /// The first non-empty line, without swift-argument-parser's "Error: " prefix.
+    static func oneLine(_ message: String) -> String {
+        var line = message.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+            .first { !$0.isEmpty } ?? ""
+        if line.hasPrefix("Error: ") { line.removeFirst("Error: ".count) }
+        return line
     }
 }
 

@@ -23,10 +23,10 @@ extension Asym.Env {
             let widths = (0..<header.count).map { column in
                 ([header] + rows).map { $0[column].count }.max() ?? 0
             }
-            for row in [header] + rows {
-                print(zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }
-                    .joined(separator: "  ").trimmingCharacters(in: .whitespaces))
-            }
+            try StandardOutput.line(([header] + rows).map { row in
+                zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }
+                    .joined(separator: "  ").trimmingCharacters(in: .whitespaces)
+            }.joined(separator: "\n"))
         }
 
         func describe(_ space: Space) -> String {
@@ -52,7 +52,8 @@ extension Asym.Env {
               MuJoCo tasks      {"qpos": […], "qvel": […]}
             and a discrete action is its index, e.g. [2]. The output is
             {"obs0": […], "steps": [{"obs": […], "reward": r, "terminated": b, "truncated": b}, …]}.
-            Malformed input prints one line naming the file and field, and exits with 2.
+            Malformed input, or a state or action that makes the simulation produce a
+            non-finite number, prints one line naming the file and field, and exits with 2.
 
             Examples:
               asym env replay --env Pendulum-v0 --input swing.json
@@ -78,14 +79,14 @@ extension Asym.Env {
                 }
                 let result = try Envs.Replay.run(envID: env, input: data,
                                                  source: input == "-" ? "<stdin>" : input)
-                print(result.json, terminator: "")
+                try StandardOutput.write(result.json)
             } catch let error as EnvError {
-                FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
                 switch error {
                 case .unknownEnvironment, .invalidReplayInput:
-                    throw ExitCode(2)    // bad input (unknown id, unreadable or malformed file), as argparse does
+                    // Bad input (unknown id, unreadable or malformed file, a state the simulation cannot follow).
+                    throw UserError(message: error.description, exitCode: 2)
                 default:
-                    throw ExitCode(1)    // e.g. a MuJoCo model that is not installed
+                    throw UserError(message: error.description, exitCode: 1)    // e.g. a MuJoCo model that is not installed
                 }
             }
         }

@@ -18,10 +18,10 @@ extension Asym {
               asym params --obs 1 --act 1 --actor ""                        # the toy problem's 1-neuron actor
             """)
 
-        @Option(help: "Observation dimension.") var obs: Int
-        @Option(help: "Action dimension (number of actions for discrete spaces).") var act: Int
-        @Option(help: "Actor hidden sizes, comma separated (\"\" for none).") var actor: HiddenSizes
-        @Option(help: "Baseline (symmetric) actor hidden sizes to compare against.") var baseline: HiddenSizes?
+        @Option(parsing: .unconditional, help: "Observation dimension.") var obs: Int
+        @Option(parsing: .unconditional, help: "Action dimension (number of actions for discrete spaces).") var act: Int
+        @Option(parsing: .unconditional, help: "Actor hidden sizes, comma separated (\"\" for none).") var actor: HiddenSizes
+        @Option(parsing: .unconditional, help: "Baseline (symmetric) actor hidden sizes to compare against.") var baseline: HiddenSizes?
 
         func validate() throws {
             guard obs > 0 else { throw ValidationError("--obs must be positive (got \(obs))") }
@@ -29,14 +29,16 @@ extension Asym {
         }
 
         func run() throws {
-            let small = ParameterCount.mlp(inputs: obs, hidden: actor.sizes, outputs: act)
-            print("actor \(actor): \(small) parameters")
+            // Counts are computed before anything is printed: an overflow is one error line, not half a result.
+            let small = try userFacing { try ParameterCount.checkedMLP(inputs: obs, hidden: actor.sizes, outputs: act) }
+            var lines = ["actor \(actor): \(small) parameters"]
             if let baseline {
-                let big = ParameterCount.mlp(inputs: obs, hidden: baseline.sizes, outputs: act)
-                print("baseline \(baseline): \(big) parameters")
+                let big = try userFacing { try ParameterCount.checkedMLP(inputs: obs, hidden: baseline.sizes, outputs: act) }
+                lines.append("baseline \(baseline): \(big) parameters")
                 let r = ParameterCount.reductionPercent(small: small, baseline: big)
-                print("reduction: \(formatFixed(r, digits: 2))%")
+                lines.append("reduction: \(formatFixed(r, digits: 2))%")
             }
+            try StandardOutput.line(lines.joined(separator: "\n"))
         }
     }
 }
@@ -44,11 +46,13 @@ extension Asym {
 /// Hidden layer sizes as typed on the command line: "64,64", "" or "[]" for none.
 struct HiddenSizes: ExpressibleByArgument, CustomStringConvertible {
     let sizes: [Int]
+    /// Nil for anything but positive integers separated by single commas
+    /// ("4,,4", " , " and "4," are typos, not sizes).
     init?(argument: String) {
         let trimmed = argument.trimmingCharacters(in: .init(charactersIn: "[] "))
         if trimmed.isEmpty { sizes = []; return }
         var parsed: [Int] = []
-        for part in trimmed.split(separator: ",") {
+        for part in trimmed.split(separator: ",", omittingEmptySubsequences: false) {
             guard let n = Int(part.trimmingCharacters(in: .whitespaces)), n > 0 else { return nil }
             parsed.append(n)
         }
@@ -60,6 +64,9 @@ struct HiddenSizes: ExpressibleByArgument, CustomStringConvertible {
 
 /// Fixed-point formatting without Foundation's locale-dependent String(format:).
 func formatFixed(_ x: Double, digits: Int) -> String {
+    // Int(_:) of a non-finite or huge Double is undefined under -Ounchecked (it printed
+    // -9223372036854775808.-9223…): such values print as themselves.
+    guard x.isFinite, abs(x) < 1e15 else { return x.isNaN ? "nan" : x.isFinite ? "\(x)" : x > 0 ? "inf" : "-inf" }
     var scale = 1.0
     for _ in 0..<digits { scale *= 10 }
     let rounded = (abs(x) * scale).rounded()

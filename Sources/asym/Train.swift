@@ -42,23 +42,23 @@ extension Asym {
         var algo: Algorithm
         @Option(help: "Environment id (see `asym env list`).")
         var env: String
-        @Option(help: "Actor hidden sizes, comma separated (\"\" for a single linear layer).")
+        @Option(parsing: .unconditional, help: "Actor hidden sizes, comma separated (\"\" for a single linear layer).")
         var actor: HiddenSizes
-        @Option(help: "Critic hidden sizes, comma separated.")
+        @Option(parsing: .unconditional, help: "Critic hidden sizes, comma separated.")
         var critic: HiddenSizes
-        @Option(help: "Environment steps to train for.")
+        @Option(parsing: .unconditional, help: "Environment steps to train for.")
         var steps: Int
-        @Option(help: "Random seed.")
+        @Option(parsing: .unconditional, help: "Random seed.")
         var seed: UInt64 = 0
         @Option(help: "Defaults to start from: spinup or zoo.")
         var preset: Preset = .spinup
         @Option(name: .customLong("set"), parsing: .singleValue, help: "Override a hyper-parameter (repeatable): key=value.")
         var overrides: [String] = []
-        @Option(help: "Evaluation episodes of the deterministic policy at the end.")
+        @Option(parsing: .unconditional, help: "Evaluation episodes of the deterministic policy at the end.")
         var evalEpisodes: Int = 10
         @Option(help: "HDF5 file to save the complete training state to (at the end and every --checkpoint-every steps).")
         var checkpoint: String?
-        @Option(help: "Save a checkpoint every N environment steps.")
+        @Option(parsing: .unconditional, help: "Save a checkpoint every N environment steps.")
         var checkpointEvery: Int?
         @Option(help: "Resume from a checkpoint file written by --checkpoint.")
         var resume: String?
@@ -85,7 +85,7 @@ extension Asym {
                                seed: seed, preset: preset)
             let agent = try userFacing { try AgentFactory.make(spec, overrides: pairs) }
             if printConfig {
-                print(agent.configJSON)
+                try StandardOutput.line(agent.configJSON)
                 return
             }
             if let checkpoint { try userFacing { try StateFile.checkWritable(checkpoint) } }   // fail before training, not after
@@ -94,20 +94,37 @@ extension Asym {
             }
             let reporter = ProgressPrinter()
             let metrics = MemoryMetrics()
-            try operational { try Training.run(agent, totalSteps: steps, metrics: metrics, checkpointEvery: checkpointEvery,
-                             onCheckpoint: checkpoint.map { path in { state in
-                                 try StateFile.write(state, to: path, attributes: ["kind": "checkpoint", "spec": canonicalJSON(spec),
-                                                                                   "config": agent.configJSON, "tool_version": AsymVersion.string])
-                             } },
-                             progress: reporter.report) }
+            var lastSavedStep: Int?
+            StopSignals.install()
+            let save: ((StateDict) throws -> Void)? = checkpoint.map { path in { state in
+                try StateFile.write(state, to: path, attributes: ["kind": "checkpoint", "spec": canonicalJSON(spec),
+                                                                  "config": agent.configJSON, "tool_version": AsymVersion.string])
+                lastSavedStep = agent.stepsDone
+            } }
+            do {
+                try operational {
+                    try reportingTrainingStops(checkpoint: checkpoint, lastSavedStep: { lastSavedStep }) {
+                        try Training.run(agent, totalSteps: steps, metrics: metrics, checkpointEvery: checkpointEvery,
+                                         onCheckpoint: save, progress: reporter.report)
+                    }
+                }
+            } catch { reporter.finish(); throw error }
             reporter.finish()
             let returns = agent.evaluate(episodes: evalEpisodes, seed: seed &+ 1_000_003)
-            let mean = returns.isEmpty ? 0 : returns.reduce(0, +) / Double(returns.count)
-            let std = returns.isEmpty ? 0 : (returns.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(returns.count)).squareRoot()
+            if let signal = StopRequest.process.signal {   // arrived after the last step: the final checkpoint is written
+                throw UserError(message: "stopped by \(signalName(signal)) after training"
+                                    + (checkpoint.map { "; checkpoint saved to \($0)" } ?? ""), exitCode: 128 + signal)
+            }
+            if let bad = returns.first(where: { !$0.isFinite }) {
+                throw UserError(message: "evaluation diverged: an episode return is \(bad)", exitCode: 1)
+            }
+            // No episodes, no measurement: the fields are null, not a made-up 0.
+            let mean = returns.isEmpty ? nil : returns.reduce(0, +) / Double(returns.count)
+            let std = mean.map { m in (returns.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(returns.count)).squareRoot() }
             let summary = TrainSummary(algo: algo.rawValue, env: env, actor: actor.sizes, critic: critic.sizes,
                                        seed: seed, steps: agent.stepsDone, eval_return_mean: mean, eval_return_std: std,
                                        steps_per_second: metrics.last("perf/steps_per_second") ?? 0)
-            print(try summary.jsonLine())
+            try StandardOutput.line(try summary.jsonLine())
         }
     }
 }
@@ -115,14 +132,17 @@ extension Asym {
 /// The JSON line `asym train` prints, fields in this order.
 struct TrainSummary: Encodable {
     let algo: String, env: String, actor: [Int], critic: [Int], seed: UInt64, steps: Int
-    let eval_return_mean: Double, eval_return_std: Double, steps_per_second: Double
+    let eval_return_mean: Double?, eval_return_std: Double?, steps_per_second: Double
 
     /// One line of JSON with the fields in declaration order (JSONEncoder's
     /// order is unspecified on Linux, and readers of logs expect this one).
     func jsonLine() throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.withoutEscapingSlashes]
-        func value<T: Encodable>(_ v: T) throws -> String { String(decoding: try encoder.encode(v), as: UTF8.self) }
+        func value<T: Encodable>(_ v: T?) throws -> String {
+            guard let v else { return "null" }
+            return String(decoding: try encoder.encode(v), as: UTF8.self)
+        }
         let fields: [(String, String)] = [
             ("algo", try value(algo)), ("env", try value(env)), ("actor", try value(actor)),
             ("critic", try value(critic)), ("seed", try value(seed)), ("steps", try value(steps)),
@@ -141,7 +161,7 @@ final class ProgressPrinter {
 
     func report(_ p: Training.Progress) {
         let ret = p.lastReturn.map { formatFixed($0, digits: 1) } ?? "–"
-        let eta = p.etaSeconds.map { formatDuration($0) } ?? "–"
+        let eta = p.etaSeconds.flatMap { $0.isFinite && $0 < 1e9 ? formatDuration($0) : nil } ?? "–"
         let line = "steps \(p.steps)/\(p.totalSteps)  \(formatFixed(p.stepsPerSecond, digits: 0)) steps/s  last return \(ret)  ETA \(eta)"
         if isTerminal {
             FileHandle.standardError.write(Data(("\r\u{1B}[K" + line).utf8))
