@@ -454,6 +454,8 @@ final class RolloutCollector {
     let observationCount: Int
     let actionFloats: Int
     let gamma: Double
+    /// End a path with value 0 on a time-limit truncation too (`timeout_terminal`).
+    let timeoutTerminal: Bool
     var envs: [any Env]
     /// The current normalised observation of every environment (envCount × obs): what the policy sees next.
     var observations: [Float]
@@ -482,8 +484,9 @@ final class RolloutCollector {
     var rawReturns: [Double]
 
     init(envID: String, envCount: Int, seed: UInt64, policy: StochasticPolicy, value: MLP,
-         normalizeObservations: Bool, normalizeRewards: Bool, gamma: Double) throws {
+         normalizeObservations: Bool, normalizeRewards: Bool, gamma: Double, timeoutTerminal: Bool) throws {
         self.envCount = envCount
+        self.timeoutTerminal = timeoutTerminal
         var made: [any Env] = []
         for _ in 0..<envCount { made.append(try EnvRegistry.make(envID)) }
         envs = made
@@ -556,7 +559,7 @@ final class RolloutCollector {
                 metrics.record("train/episode_return", step: stepsDone + envCount, value: episodeReturns[e])
                 metrics.record("train/episode_length", step: stepsDone + envCount, value: Double(episodeLengths[e]))
                 episodeReturns[e] = 0; episodeLengths[e] = 0
-                ended.append((e, outcome.terminated))
+                ended.append((e, outcome.terminated || (timeoutTerminal && outcome.truncated)))
             }
         }
         // 3. Rewards, normalised by the running std of the discounted return.
@@ -690,22 +693,6 @@ func validateHiddenSizes(_ spec: RunSpec) throws {
     }
 }
 
-
-extension StateDict {
-    /// Stores the spec and config as texts so `load` can refuse a state from another run.
-    mutating func setIdentity(spec: RunSpec, configJSON: String) {
-        texts["spec"] = canonicalJSON(spec)
-        texts["config"] = configJSON
-    }
-
-    func checkIdentity(spec: RunSpec, configJSON: String) throws {
-        guard let s = texts["spec"], let c = texts["config"] else {
-            throw AgentError.checkpointMismatch("the state names no spec or config")
-        }
-        guard s == canonicalJSON(spec) else { throw AgentError.checkpointMismatch("spec \(s) ≠ \(canonicalJSON(spec))") }
-        guard c == configJSON else { throw AgentError.checkpointMismatch("config \(c) ≠ \(configJSON)") }
-    }
-}
 
 /// The deterministic action (clipped to the bounds) for one raw observation,
 /// through the frozen observation normaliser. For tests and probes; allocates.

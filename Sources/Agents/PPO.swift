@@ -41,8 +41,11 @@ public final class PPO: Agent {
         public var clipRangeVF = 0.2
         /// Entropy bonus coefficient c₂ (eq. 9). Baselines MuJoCo: 0.
         public var entCoef = 0.0
-        /// Value loss coefficient c₁ (eq. 9); the loss is c₁·½·mean (V − R)². 0.5.
+        /// Value loss coefficient c₁ (eq. 9). 0.5.
         public var vfCoef = 0.5
+        /// The value loss is c₁·½·mean (V − R)² (Baselines ppo2 `vf_loss = .5 * mean(...)`,
+        /// and SB2's PPO2); false: c₁·mean (V − R)² (SB3 `vf_coef * F.mse_loss`). true.
+        public var valueLossHalf = true
         /// Global gradient-norm clip over policy and value gradients; ≤ 0 disables. 0.5.
         public var maxGradNorm = 0.5
         /// Adam learning rate (initial, when annealed). 3e-4.
@@ -52,7 +55,8 @@ public final class PPO: Agent {
         public var vfLearningRate = -1.0
         /// Anneal the learning rate linearly to 0 over `total_timesteps` (Baselines `lr = 3e-4·f`). true.
         public var annealLR = true
-        /// The step budget the annealing schedule spans (Baselines `total_timesteps`; set it to the run's budget). 1e6.
+        /// The step budget, which the annealing schedule spans (Baselines `total_timesteps`;
+        /// `asym train --steps` defaults to it). Baselines `run.py --num_timesteps`: 1e6.
         public var totalTimesteps = 1_000_000
         /// Adam ε (Baselines and SB3: 1e-5; PyTorch default 1e-8).
         public var adamEpsilon = 1e-5
@@ -74,6 +78,9 @@ public final class PPO: Agent {
         public var orthoInit = true
         /// Value-function target: `gae` (λ-return, Baselines) or `reward_to_go` (Spinning Up).
         public var valueTarget = ValueTarget.gae
+        /// Treat a time-limit truncation as terminal (no bootstrap), as Baselines' ppo2
+        /// does with every `done`; false bootstraps V(o′) through it. false.
+        public var timeoutTerminal = false
 
         public init() {}
 
@@ -85,16 +92,19 @@ public final class PPO: Agent {
             case totalTimesteps = "total_timesteps", adamEpsilon = "adam_epsilon", targetKL = "target_kl"
             case normalizeAdvantage = "normalize_advantage", normalizeObservations = "normalize_observations"
             case normalizeRewards = "normalize_rewards", logStdInit = "log_std_init", activation, orthoInit = "ortho_init"
-            case valueTarget = "value_target"
+            case valueTarget = "value_target", valueLossHalf = "value_loss_half", timeoutTerminal = "timeout_terminal"
         }
 
         /// Rows per rollout.
         public var rolloutSize: Int { nSteps * nEnvs }
 
-        /// The defaults a preset starts from (rl-facts.md §2–3).
-        public static func preset(_ preset: Preset, env: String) -> Config {
+        /// The defaults a preset starts from.
+        public static func preset(_ preset: Preset, env: String) throws -> Config {
             var c = Config()
+            _ = try EnvRegistry.entry(env)    // unknown ids fail here
             switch preset {
+            case .paper:
+                return try paperEntry(env: env)
             case .spinup:
                 // Spinning Up `ppo` (openai/spinningup @ 038665d): full-batch steps,
                 // 80 policy iterations with KL early stopping and 80 value iterations,
@@ -106,8 +116,59 @@ public final class PPO: Agent {
                 c.adamEpsilon = 1e-8; c.targetKL = 0.01
                 c.normalizeObservations = false; c.normalizeRewards = false
                 c.logStdInit = -0.5; c.valueTarget = .rewardToGo; c.orthoInit = false
-            case .zoo:
+                c.totalTimesteps = PaperSetup.spinningUpOnPolicyBudget
+            case .zoo, .tuned:
                 c = zooEntry(env: env) ?? c   // no entry: Baselines' MuJoCo defaults
+            }
+            return c
+        }
+
+        /// The paper's PPO: OpenAI Baselines' ppo2 (openai/baselines @ ea25b9e) with
+        /// its semantics — ½ value loss clipped with `cliprange`, one Adam, global
+        /// gradient clip 0.5, advantages normalised per minibatch, orthogonal init,
+        /// log σ 0, every `done` terminal (`timeout_terminal`) — and the SB2 zoo's
+        /// `hyperparams/ppo2.yml` where it has an entry. Keys an entry leaves out take
+        /// ppo2 `learn()`'s defaults (lr 3e-4 constant, vf_coef 0.5, max_grad_norm 0.5,
+        /// cliprange 0.2), on MuJoCo `defaults.mujoco()` and VecNormalize (`run.py`).
+        /// The SB2 zoo's `nminibatches` k is `batch_size` = n_envs·n_steps/k.
+        /// The toy problem (§3 of the paper) ran Spinning Up's PPO: the spinup preset.
+        static func paperEntry(env: String) throws -> Config {
+            if PaperSetup.isToy(env) {
+                var c = try preset(.spinup, env: env)
+                c.totalTimesteps = PaperSetup.toyBudget
+                c.timeoutTerminal = try PaperSetup.spinningUpTimeoutTerminal(env: env)
+                return c
+            }
+            var c = Config()      // defaults.mujoco() + VecNormalize
+            c.timeoutTerminal = true
+            switch env {
+            case _ where PaperSetup.isPendulum(env):
+                // SB2 zoo ppo2.yml Pendulum-v0: n_envs 8, n_timesteps 2e6, n_steps 2048,
+                // nminibatches 32, lam 0.95, gamma 0.99, noptepochs 10, ent_coef 0,
+                // learning_rate 3e-4 (constant), cliprange 0.2; no `normalize`.
+                c.nEnvs = 8; c.nSteps = 2048; c.batchSize = 2048 * 8 / 32; c.gaeLambda = 0.95; c.gamma = 0.99
+                c.nEpochs = 10; c.entCoef = 0; c.learningRate = 3e-4; c.annealLR = false
+                c.clipRange = 0.2; c.clipRangeVF = 0.2
+                c.normalizeObservations = false; c.normalizeRewards = false; c.totalTimesteps = 2_000_000
+            case "Acrobot-v1":
+                // SB2 zoo ppo2.yml Acrobot-v1: normalize, n_envs 16, n_timesteps 1e6, n_steps 256,
+                // nminibatches 8, lam 0.94, gamma 0.99, noptepochs 4, ent_coef 0; lr: ppo2's 3e-4 constant.
+                c.normalizeObservations = true; c.normalizeRewards = true
+                c.nEnvs = 16; c.nSteps = 256; c.batchSize = 256 * 16 / 8; c.gaeLambda = 0.94; c.gamma = 0.99
+                c.nEpochs = 4; c.entCoef = 0; c.learningRate = 3e-4; c.annealLR = false
+                c.totalTimesteps = 1_000_000
+            case _ where env.hasPrefix("HalfCheetah"):
+                // SB2 zoo ppo2.yml HalfCheetah-v2: normalize, n_envs 1, n_timesteps 2e6, n_steps 2048,
+                // nminibatches 32, lam 0.95, gamma 0.99, noptepochs 10, ent_coef 0,
+                // learning_rate lin_3e-4, cliprange 0.2, cliprange_vf -1 (no value clipping).
+                c.normalizeObservations = true; c.normalizeRewards = true
+                c.nEnvs = 1; c.nSteps = 2048; c.batchSize = 64; c.gaeLambda = 0.95; c.gamma = 0.99
+                c.nEpochs = 10; c.entCoef = 0; c.learningRate = 3e-4; c.annealLR = true; c.clipRange = 0.2
+                c.clipRangeVF = -1; c.totalTimesteps = 2_000_000
+            default:
+                // Reacher-v2, Ant-v2: the SB2 zoo has only the Bullet versions: Baselines'
+                // defaults.mujoco() + VecNormalize, run.py's 1e6 steps.
+                c.totalTimesteps = PaperSetup.baselinesBudget
             }
             return c
         }
@@ -119,10 +180,13 @@ public final class PPO: Agent {
             c.clipRange = 0.2; c.clipRangeVF = -1; c.entCoef = 0; c.vfCoef = 0.5; c.maxGradNorm = 0.5
             c.learningRate = 3e-4; c.annealLR = false; c.adamEpsilon = 1e-5
             c.normalizeObservations = false; c.normalizeRewards = false; c.logStdInit = 0
+            c.valueLossHalf = false          // SB3: vf_coef · F.mse_loss
             return c
         }
 
-        /// The RL Zoo's entry for `env`, or nil (rl-facts.md §2 says which zoo each comes from).
+        /// The RL Zoo's entry for `env`, or nil: SB3 zoo v1.0 (DLR-RM/rl-baselines3-zoo
+        /// tag v1.0, `hyperparams/ppo.yml`), rl-zoo3 2.9.2 (`rl_zoo3/hyperparams/ppo.yml`) or
+        /// the SB2 rl-baselines-zoo (`hyperparams/ppo2.yml`), as each case says.
         static func zooEntry(env: String) -> Config? {
             var c = sb3
             switch env {
@@ -148,6 +212,7 @@ public final class PPO: Agent {
                 c.nEnvs = 1; c.nSteps = 2048; c.batchSize = 64; c.gaeLambda = 0.95; c.gamma = 0.99
                 c.nEpochs = 10; c.entCoef = 0; c.learningRate = 3e-4; c.annealLR = true; c.clipRange = 0.2
                 c.clipRangeVF = -1; c.totalTimesteps = 2_000_000
+                c.valueLossHalf = true        // SB2's PPO2 keeps Baselines' ½
             case _ where env.hasPrefix("Reacher"):
                 // rl-zoo3 Reacher-v2.
                 c.normalizeObservations = true; c.normalizeRewards = true
@@ -184,7 +249,9 @@ public final class PPO: Agent {
     public let spec: RunSpec
     public let config: Config
     public private(set) var stepsDone = 0
-    public var configJSON: String { canonicalJSON(config) }
+    public let configJSON: String
+    let specJSON: String
+    public var budget: Int { config.totalTimesteps }
 
     // Networks and optimisers. Three Adams with one learning rate are one Adam
     // over the concatenated parameters (Adam is elementwise); `vf_learning_rate`
@@ -208,6 +275,8 @@ public final class PPO: Agent {
         let entry = try EnvRegistry.entry(spec.env)
         self.spec = spec
         self.config = config
+        configJSON = try canonicalJSON(config)
+        specJSON = try canonicalJSON(spec)
         var initRng = Xoshiro256(seed: spec.seed, stream: 1)
         policy = StochasticPolicy(observationCount: entry.observationCount, actionSpace: entry.actionSpace,
                                   hidden: spec.actorHidden, activation: config.activation,
@@ -225,7 +294,8 @@ public final class PPO: Agent {
                                gamma: config.gamma, lambda: config.gaeLambda)
         collector = try RolloutCollector(envID: spec.env, envCount: config.nEnvs, seed: spec.seed, policy: policy,
                                          value: value, normalizeObservations: config.normalizeObservations,
-                                         normalizeRewards: config.normalizeRewards, gamma: config.gamma)
+                                         normalizeRewards: config.normalizeRewards, gamma: config.gamma,
+                                         timeoutTerminal: config.timeoutTerminal)
         shuffleRng = Xoshiro256(seed: spec.seed, stream: 4)
         work = UpdateScratch(batch: min(config.batchSize, config.rolloutSize), rollout: config.rolloutSize,
                              policy: policy, value: value)
@@ -331,12 +401,14 @@ public final class PPO: Agent {
     }
 
     /// Value loss ½·mean max((V − R)², (V_clip − R)²), V_clip = V_old + clip(V − V_old, ±ε_vf)
-    /// (Baselines ppo2), or ½·mean (V − R)² without value clipping; scaled by c₁ in the
-    /// gradient. Accumulates into the value network's gradients; returns the unscaled loss.
+    /// (Baselines ppo2), or ½·mean (V − R)² without value clipping; without the ½ when
+    /// `value_loss_half` is off (SB3); scaled by c₁ in the gradient. Accumulates into
+    /// the value network's gradients; returns the loss before c₁.
     func valueLoss(batch m: Int) -> Float {
         let w = work
         let v = value.forward(w.observations.p, batch: m, workspace: w.valueWorkspace)
-        let c = Float(config.clipRangeVF), scale = Float(config.vfCoef) / Float(m)
+        let half: Float = config.valueLossHalf ? 0.5 : 1
+        let c = Float(config.clipRangeVF), scale = 2 * half * Float(config.vfCoef) / Float(m)
         var loss: Float = 0
         for r in 0..<m {
             let target = w.targets[r], vOld = w.oldValues[r]
@@ -355,7 +427,7 @@ public final class PPO: Agent {
             }
         }
         value.backward(outputGradient: w.valueGradient.p, workspace: w.valueWorkspace)
-        return 0.5 * loss / Float(m)
+        return half * loss / Float(m)
     }
 
     // MARK: - Plumbing
@@ -371,7 +443,7 @@ public final class PPO: Agent {
 
     public func stateDict() -> StateDict {
         var s = StateDict()
-        s.setIdentity(spec: spec, configJSON: configJSON)
+        s.setIdentity(specJSON: specJSON, configJSON: configJSON)
         s.set("weights/policy", network: policy.net)
         s.floats["weights/log_std"] = policy.gaussian?.logStd ?? []
         s.set("weights/value", network: value)
@@ -387,7 +459,7 @@ public final class PPO: Agent {
     }
 
     public func load(_ s: StateDict) throws {
-        try s.checkIdentity(spec: spec, configJSON: configJSON)
+        try s.checkIdentity(specJSON: specJSON, configJSON: configJSON)
         try s.restore("weights/policy", into: &policy.net)
         if policy.gaussian != nil { policy.gaussian!.logStd = try s.float("weights/log_std", count: policy.logStdGradient.count) }
         try s.restore("weights/value", into: &value)

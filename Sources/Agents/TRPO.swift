@@ -17,7 +17,8 @@ import Envs
 /// and M the Fisher of the distribution in its output coordinates.
 public final class TRPO: Agent {
 
-    /// Every hyper-parameter, with Spinning Up's TRPO defaults (rl-facts.md §3).
+    /// Every hyper-parameter, with Spinning Up's TRPO defaults
+    /// (openai/spinningup @ 038665d, `spinup/algos/tf1/trpo/trpo.py`).
     public struct Config: Codable, Sendable, Equatable {
         /// Steps per environment per update (Spinning Up `steps_per_epoch`: 4000).
         public var nSteps = 4000
@@ -60,6 +61,11 @@ public final class TRPO: Agent {
         public var orthoInit = false
         /// Value-function target: `reward_to_go` (Spinning Up) or `gae` (λ-return, sb3-contrib).
         public var valueTarget = ValueTarget.rewardToGo
+        /// Treat a time-limit truncation as terminal (no bootstrap), as Spinning Up did
+        /// below its max_ep_len 1000; false bootstraps V(o′) through it. false.
+        public var timeoutTerminal = false
+        /// The step budget. Spinning Up: epochs 50 × steps_per_epoch 4000.
+        public var totalSteps = PaperSetup.spinningUpOnPolicyBudget
 
         public init() {}
 
@@ -70,16 +76,25 @@ public final class TRPO: Agent {
             case vfBatchSize = "vf_batch_size", adamEpsilon = "adam_epsilon"
             case normalizeAdvantage = "normalize_advantage", normalizeObservations = "normalize_observations"
             case normalizeRewards = "normalize_rewards", logStdInit = "log_std_init", activation, orthoInit = "ortho_init"
-            case valueTarget = "value_target"
+            case valueTarget = "value_target", timeoutTerminal = "timeout_terminal", totalSteps = "total_steps"
         }
 
         public var rolloutSize: Int { nSteps * nEnvs }
 
         /// The defaults a preset starts from: Spinning Up, or the RL Zoo (sb3-contrib TRPO).
-        public static func preset(_ preset: Preset, env: String) -> Config {
+        /// paper: TRPO is not in Table 1; the toy problem (§3) ran Spinning Up's TRPO, so
+        /// Spinning Up's defaults with its time-limit rule, and on the toy problem the
+        /// CAPS code's budget (`PaperSetup.toyBudget`).
+        public static func preset(_ preset: Preset, env: String) throws -> Config {
+            _ = try EnvRegistry.entry(env)    // unknown ids fail here
             switch preset {
             case .spinup: return Config()
-            case .zoo:
+            case .paper:
+                var c = Config()
+                c.timeoutTerminal = try PaperSetup.spinningUpTimeoutTerminal(env: env)
+                if PaperSetup.isToy(env) { c.totalSteps = PaperSetup.toyBudget }
+                return c
+            case .zoo, .tuned:
                 // sb3-contrib TRPO defaults: n_steps 2048, batch_size 128 (critic), cg_max_steps 15,
                 // cg_damping 0.1, shrinking 0.8 × 10, n_critic_updates 10, λ 0.95, target_kl 0.01, lr 1e-3.
                 var c = Config()
@@ -87,12 +102,17 @@ public final class TRPO: Agent {
                 c.dampingCoeff = 0.1; c.cgIters = 15; c.backtrackIters = 10; c.backtrackCoeff = 0.8
                 c.vfLR = 1e-3; c.trainVIters = 10; c.vfBatchSize = 128; c.adamEpsilon = 1e-5
                 c.logStdInit = 0; c.valueTarget = .gae; c.orthoInit = true
+                c.totalSteps = 1_000_000   // no entry: rl-zoo3's usual MuJoCo budget
                 switch env {
                 case "Pendulum-v0", "Pendulum-v1":
-                    // rl-zoo3 Pendulum-v1 (the only Pendulum entry); its gSDE is not implemented.
-                    c.nEnvs = 2; c.nSteps = 1024; c.gamma = 0.9; c.trainVIters = 15
+                    // rl-zoo3 2.9.2 `hyperparams/trpo.yml` Pendulum-v1 (the only Pendulum entry),
+                    // 1e5 steps; its gSDE is not implemented.
+                    c.nEnvs = 2; c.nSteps = 1024; c.gamma = 0.9; c.trainVIters = 15; c.totalSteps = 100_000
                 case "Acrobot-v1":
+                    // rl-zoo3 2.9.2 trpo.yml Acrobot-v1: normalize, n_envs 2, n_steps 1024, 1e5 steps.
                     c.normalizeObservations = true; c.normalizeRewards = true; c.nEnvs = 2; c.nSteps = 1024
+                    c.totalSteps = 100_000
+                case _ where PaperSetup.isToy(env): c.totalSteps = PaperSetup.toyBudget
                 default: break
                 }
                 return c
@@ -115,13 +135,16 @@ public final class TRPO: Agent {
             guard trainVIters >= 0 else { throw bad("train_v_iters", trainVIters, "a non-negative integer") }
             guard vfBatchSize >= 0 else { throw bad("vf_batch_size", vfBatchSize, "0 (whole rollout) or a positive integer") }
             guard adamEpsilon > 0 else { throw bad("adam_epsilon", adamEpsilon, "a positive number") }
+            guard totalSteps > 0 else { throw bad("total_steps", totalSteps, "a positive integer") }
         }
     }
 
     public let spec: RunSpec
     public let config: Config
     public private(set) var stepsDone = 0
-    public var configJSON: String { canonicalJSON(config) }
+    public let configJSON: String
+    let specJSON: String
+    public var budget: Int { config.totalSteps }
 
     var policy: StochasticPolicy
     var value: MLP
@@ -140,6 +163,8 @@ public final class TRPO: Agent {
         let entry = try EnvRegistry.entry(spec.env)
         self.spec = spec
         self.config = config
+        configJSON = try canonicalJSON(config)
+        specJSON = try canonicalJSON(spec)
         var initRng = Xoshiro256(seed: spec.seed, stream: 1)
         policy = StochasticPolicy(observationCount: entry.observationCount, actionSpace: entry.actionSpace,
                                   hidden: spec.actorHidden, activation: config.activation,
@@ -154,7 +179,8 @@ public final class TRPO: Agent {
                                gamma: config.gamma, lambda: config.gaeLambda)
         collector = try RolloutCollector(envID: spec.env, envCount: config.nEnvs, seed: spec.seed, policy: policy,
                                          value: value, normalizeObservations: config.normalizeObservations,
-                                         normalizeRewards: config.normalizeRewards, gamma: config.gamma)
+                                         normalizeRewards: config.normalizeRewards, gamma: config.gamma,
+                                         timeoutTerminal: config.timeoutTerminal)
         shuffleRng = Xoshiro256(seed: spec.seed, stream: 4)
         let n = config.rolloutSize
         work = TRPOScratch(rollout: n, policy: policy)
@@ -373,7 +399,7 @@ public final class TRPO: Agent {
 
     public func stateDict() -> StateDict {
         var s = StateDict()
-        s.setIdentity(spec: spec, configJSON: configJSON)
+        s.setIdentity(specJSON: specJSON, configJSON: configJSON)
         s.set("weights/policy", network: policy.net)
         s.floats["weights/log_std"] = policy.gaussian?.logStd ?? []
         s.set("weights/value", network: value)
@@ -387,7 +413,7 @@ public final class TRPO: Agent {
     }
 
     public func load(_ s: StateDict) throws {
-        try s.checkIdentity(spec: spec, configJSON: configJSON)
+        try s.checkIdentity(specJSON: specJSON, configJSON: configJSON)
         try s.restore("weights/policy", into: &policy.net)
         if policy.gaussian != nil { policy.gaussian!.logStd = try s.float("weights/log_std", count: policy.logStdGradient.count) }
         try s.restore("weights/value", into: &value)
