@@ -16,12 +16,16 @@ import Envs
 ///
 /// The value network is a separate MLP of its own size (Baselines'
 /// `value_network='copy'`), so actor and critic sizes are independent.
-public final class PPO: Agent {
+/// The agent around it (rollouts, evaluation, checkpoints) is `OnPolicyAgent`.
+public typealias PPO = OnPolicyAgent<PPOAlgorithm>
+
+/// PPO's networks, optimisers and update; see `PPO`.
+public struct PPOAlgorithm: OnPolicyLearner {
 
     /// Every hyper-parameter, with Baselines' `defaults.mujoco()` (+ VecNormalize,
     /// as Baselines' `run.py` wraps MuJoCo tasks) as the defaults.
     /// `Config.preset(_:env:)` gives Spinning Up's values or the RL Zoo's entry.
-    public struct Config: Codable, Sendable, Equatable {
+    public struct Config: OnPolicyConfig {
         /// Steps per environment per rollout (Baselines `nsteps`; Spinning Up `steps_per_epoch`). Baselines: 2048.
         public var nSteps = 2048
         /// Parallel environments, stepped in lockstep (`n_envs`). Baselines MuJoCo: 1.
@@ -97,6 +101,7 @@ public final class PPO: Agent {
 
         /// Rows per rollout.
         public var rolloutSize: Int { nSteps * nEnvs }
+        public var budget: Int { totalTimesteps }
 
         /// The defaults a preset starts from.
         public static func preset(_ preset: Preset, env: String) throws -> Config {
@@ -229,7 +234,7 @@ public final class PPO: Agent {
         }
 
         /// Rejects values the algorithm cannot run with, naming the key.
-        func validate() throws {
+        public func validate() throws {
             func bad(_ key: String, _ value: Any, _ expected: String) -> AgentError {
                 .badValue(key: key, value: "\(value)", expected: expected)
             }
@@ -246,56 +251,36 @@ public final class PPO: Agent {
         }
     }
 
-    public let spec: RunSpec
     public let config: Config
-    public private(set) var stepsDone = 0
-    public let configJSON: String
-    let specJSON: String
-    public var budget: Int { config.totalTimesteps }
 
     // Networks and optimisers. Three Adams with one learning rate are one Adam
     // over the concatenated parameters (Adam is elementwise); `vf_learning_rate`
     // may give the value network its own rate (Spinning Up).
-    var policy: StochasticPolicy
-    var value: MLP
+    public internal(set) var policy: StochasticPolicy
+    public internal(set) var value: MLP
     var policyAdam: Adam
     var logStdAdam: Adam
     var valueAdam: Adam
-    var buffer: RolloutBuffer
-    let collector: RolloutCollector
     /// Updates done (Baselines' `update` − 1): drives the learning-rate schedule.
     var updates = 0
     /// Draws the minibatch permutations.
     var shuffleRng: Xoshiro256
     let work: UpdateScratch
 
-    public init(spec: RunSpec, config: Config) throws {
-        try config.validate()
-        try validateHiddenSizes(spec)
-        let entry = try EnvRegistry.entry(spec.env)
-        self.spec = spec
+    public init(spec: RunSpec, config: Config, observationCount: Int, actionSpace: Space) throws {
         self.config = config
-        configJSON = try canonicalJSON(config)
-        specJSON = try canonicalJSON(spec)
         var initRng = Xoshiro256(seed: spec.seed, stream: 1)
-        policy = StochasticPolicy(observationCount: entry.observationCount, actionSpace: entry.actionSpace,
+        policy = StochasticPolicy(observationCount: observationCount, actionSpace: actionSpace,
                                   hidden: spec.actorHidden, activation: config.activation,
                                   logStdInit: Float(config.logStdInit), orthoInit: config.orthoInit, rng: &initRng)
         var valueRng = Xoshiro256(seed: spec.seed, stream: 2)
-        value = makeValueNetwork(observationCount: entry.observationCount, hidden: spec.criticHidden,
+        value = makeValueNetwork(observationCount: observationCount, hidden: spec.criticHidden,
                                  activation: config.activation, orthoInit: config.orthoInit, rng: &valueRng)
         let lr = Float(config.learningRate), vlr = Float(config.vfLearningRate < 0 ? config.learningRate : config.vfLearningRate)
         let eps = Float(config.adamEpsilon)
         policyAdam = Adam(parameterCount: policy.net.parameterCount, learningRate: lr, epsilon: eps)
         logStdAdam = Adam(parameterCount: policy.logStdGradient.count, learningRate: lr, epsilon: eps)
         valueAdam = Adam(parameterCount: value.parameterCount, learningRate: vlr, epsilon: eps)
-        buffer = RolloutBuffer(stepsPerEnv: config.nSteps, envCount: config.nEnvs,
-                               observationCount: entry.observationCount, actionCount: policy.actionFloats,
-                               gamma: config.gamma, lambda: config.gaeLambda)
-        collector = try RolloutCollector(envID: spec.env, envCount: config.nEnvs, seed: spec.seed, policy: policy,
-                                         value: value, normalizeObservations: config.normalizeObservations,
-                                         normalizeRewards: config.normalizeRewards, gamma: config.gamma,
-                                         timeoutTerminal: config.timeoutTerminal)
         shuffleRng = Xoshiro256(seed: spec.seed, stream: 4)
         work = UpdateScratch(batch: min(config.batchSize, config.rolloutSize), rollout: config.rolloutSize,
                              policy: policy, value: value)
@@ -303,21 +288,11 @@ public final class PPO: Agent {
 
     // MARK: - Algorithm
 
-    /// One step of every environment; when that fills the rollout, the update runs.
-    public func trainStep(metrics: MetricsSink) {
-        let full = collector.step(policy: policy, value: value, buffer: &buffer, metrics: metrics, stepsDone: stepsDone)
-        stepsDone += config.nEnvs
-        if full {
-            update(metrics: metrics)
-            buffer.reset()
-        }
-    }
-
     /// What one minibatch step reports.
     struct PolicyDiagnostics { var loss: Float = 0, kl: Float = 0, clipFraction: Float = 0, entropy: Float = 0 }
 
     /// `n_epochs` passes of shuffled minibatches over the rollout (Baselines `ppo2.learn`'s inner loops).
-    func update(metrics: MetricsSink) {
+    public mutating func update(_ buffer: RolloutBuffer, step: Int, metrics: MetricsSink) {
         // Linear annealing: lr·f with f = 1 − (update − 1)/n_updates (Baselines).
         let nUpdates = max(config.totalTimesteps / config.rolloutSize, 1)
         let fraction = config.annealLR ? max(1 - Double(updates) / Double(nUpdates), 0) : 1
@@ -358,7 +333,6 @@ public final class PPO: Agent {
                 start += m
             }
         }
-        let step = stepsDone
         if policySteps > 0 {
             let k = Double(policySteps)
             metrics.record("loss/policy", step: step, value: Double(sums.loss) / k)
@@ -374,7 +348,7 @@ public final class PPO: Agent {
     /// Clipped surrogate (Schulman et al. 2017, eq. 7), minus the entropy bonus (eq. 9):
     ///     L = mean max(−Â·r, −Â·clip(r, 1 − ε, 1 + ε)) − c₂·H,  r = π(a|o)/π_old(a|o).
     /// Accumulates ∂L/∂θ into the policy's gradients.
-    func policyLoss(batch m: Int) -> PolicyDiagnostics {
+    mutating func policyLoss(batch m: Int) -> PolicyDiagnostics {
         let w = work
         let out = policy.net.forward(w.observations.p, batch: m, workspace: w.policyWorkspace)
         policy.logProbs(output: out, actions: w.actions.p, batch: m, scratch: w.policyScratch, into: w.logProbs.p)
@@ -404,7 +378,7 @@ public final class PPO: Agent {
     /// (Baselines ppo2), or ½·mean (V − R)² without value clipping; without the ½ when
     /// `value_loss_half` is off (SB3); scaled by c₁ in the gradient. Accumulates into
     /// the value network's gradients; returns the loss before c₁.
-    func valueLoss(batch m: Int) -> Float {
+    mutating func valueLoss(batch m: Int) -> Float {
         let w = work
         let v = value.forward(w.observations.p, batch: m, workspace: w.valueWorkspace)
         let half: Float = config.valueLossHalf ? 0.5 : 1
@@ -432,43 +406,26 @@ public final class PPO: Agent {
 
     // MARK: - Plumbing
 
-    /// The deterministic action for a raw observation (tests and probes).
-    func deterministicAction(_ raw: [Float]) -> [Float] {
-        Agents.deterministicAction(policy: policy, collector: collector, raw: raw)
-    }
-
-    public func evaluate(episodes: Int, seed: UInt64) -> [Double] {
-        evaluateDeterministic(policy: policy, envID: spec.env, collector: collector, episodes: episodes, seed: seed)
-    }
-
     public func stateDict() -> StateDict {
         var s = StateDict()
-        s.setIdentity(specJSON: specJSON, configJSON: configJSON)
         s.set("weights/policy", network: policy.net)
         s.floats["weights/log_std"] = policy.gaussian?.logStd ?? []
         s.set("weights/value", network: value)
         s.set("optimizer/policy", adam: policyAdam)
         s.set("optimizer/log_std", adam: logStdAdam)
         s.set("optimizer/value", adam: valueAdam)
-        s.merge(buffer.stateDict(), prefix: "rollout")
-        s.merge(collector.stateDict(), prefix: "collector")
-        s.setInteger("counters/steps", stepsDone)
         s.setInteger("counters/updates", updates)
         s.set("rng/shuffle", rng: shuffleRng)
         return s
     }
 
-    public func load(_ s: StateDict) throws {
-        try s.checkIdentity(specJSON: specJSON, configJSON: configJSON)
+    public mutating func load(_ s: StateDict) throws {
         try s.restore("weights/policy", into: &policy.net)
         if policy.gaussian != nil { policy.gaussian!.logStd = try s.float("weights/log_std", count: policy.logStdGradient.count) }
         try s.restore("weights/value", into: &value)
         try s.restore("optimizer/policy", into: &policyAdam)
         try s.restore("optimizer/log_std", into: &logStdAdam)
         try s.restore("optimizer/value", into: &valueAdam)
-        try buffer.load(s.subset("rollout"))
-        try collector.load(s.subset("collector"))
-        stepsDone = try s.integer("counters/steps")
         updates = try s.integer("counters/updates")
         shuffleRng = try s.rng("rng/shuffle")
     }

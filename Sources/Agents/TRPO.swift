@@ -15,11 +15,15 @@ import Envs
 /// The Fisher-vector products are exact through the network (Gauss–Newton form):
 /// F·v = (1/N) Σ_rows Jᵀ M J v, with J·v from `MLP.jvp`, Jᵀ(·) from `MLP.backward`
 /// and M the Fisher of the distribution in its output coordinates.
-public final class TRPO: Agent {
+/// The agent around it (rollouts, evaluation, checkpoints) is `OnPolicyAgent`.
+public typealias TRPO = OnPolicyAgent<TRPOAlgorithm>
+
+/// TRPO's networks, optimiser and update; see `TRPO`.
+public struct TRPOAlgorithm: OnPolicyLearner {
 
     /// Every hyper-parameter, with Spinning Up's TRPO defaults
     /// (openai/spinningup @ 038665d, `spinup/algos/tf1/trpo/trpo.py`).
-    public struct Config: Codable, Sendable, Equatable {
+    public struct Config: OnPolicyConfig {
         /// Steps per environment per update (Spinning Up `steps_per_epoch`: 4000).
         public var nSteps = 4000
         /// Parallel environments, stepped in lockstep. Spinning Up: 1.
@@ -80,6 +84,7 @@ public final class TRPO: Agent {
         }
 
         public var rolloutSize: Int { nSteps * nEnvs }
+        public var budget: Int { totalSteps }
 
         /// The defaults a preset starts from: Spinning Up, or the RL Zoo (sb3-contrib TRPO).
         /// paper: TRPO is not in Table 1; the toy problem (§3) ran Spinning Up's TRPO, so
@@ -119,7 +124,7 @@ public final class TRPO: Agent {
             }
         }
 
-        func validate() throws {
+        public func validate() throws {
             func bad(_ key: String, _ value: Any, _ expected: String) -> AgentError {
                 .badValue(key: key, value: "\(value)", expected: expected)
             }
@@ -139,48 +144,27 @@ public final class TRPO: Agent {
         }
     }
 
-    public let spec: RunSpec
     public let config: Config
-    public private(set) var stepsDone = 0
-    public let configJSON: String
-    let specJSON: String
-    public var budget: Int { config.totalSteps }
-
-    var policy: StochasticPolicy
-    var value: MLP
+    public internal(set) var policy: StochasticPolicy
+    public internal(set) var value: MLP
     var valueAdam: Adam
-    var buffer: RolloutBuffer
-    let collector: RolloutCollector
     var updates = 0
     /// Draws the value minibatch permutations (unused with whole-rollout value steps).
     var shuffleRng: Xoshiro256
     let work: TRPOScratch
     let valueWork: UpdateScratch
 
-    public init(spec: RunSpec, config: Config) throws {
-        try config.validate()
-        try validateHiddenSizes(spec)
-        let entry = try EnvRegistry.entry(spec.env)
-        self.spec = spec
+    public init(spec: RunSpec, config: Config, observationCount: Int, actionSpace: Space) throws {
         self.config = config
-        configJSON = try canonicalJSON(config)
-        specJSON = try canonicalJSON(spec)
         var initRng = Xoshiro256(seed: spec.seed, stream: 1)
-        policy = StochasticPolicy(observationCount: entry.observationCount, actionSpace: entry.actionSpace,
+        policy = StochasticPolicy(observationCount: observationCount, actionSpace: actionSpace,
                                   hidden: spec.actorHidden, activation: config.activation,
                                   logStdInit: Float(config.logStdInit), orthoInit: config.orthoInit, rng: &initRng)
         var valueRng = Xoshiro256(seed: spec.seed, stream: 2)
-        value = makeValueNetwork(observationCount: entry.observationCount, hidden: spec.criticHidden,
+        value = makeValueNetwork(observationCount: observationCount, hidden: spec.criticHidden,
                                  activation: config.activation, orthoInit: config.orthoInit, rng: &valueRng)
         valueAdam = Adam(parameterCount: value.parameterCount, learningRate: Float(config.vfLR),
                          epsilon: Float(config.adamEpsilon))
-        buffer = RolloutBuffer(stepsPerEnv: config.nSteps, envCount: config.nEnvs,
-                               observationCount: entry.observationCount, actionCount: policy.actionFloats,
-                               gamma: config.gamma, lambda: config.gaeLambda)
-        collector = try RolloutCollector(envID: spec.env, envCount: config.nEnvs, seed: spec.seed, policy: policy,
-                                         value: value, normalizeObservations: config.normalizeObservations,
-                                         normalizeRewards: config.normalizeRewards, gamma: config.gamma,
-                                         timeoutTerminal: config.timeoutTerminal)
         shuffleRng = Xoshiro256(seed: spec.seed, stream: 4)
         let n = config.rolloutSize
         work = TRPOScratch(rollout: n, policy: policy)
@@ -190,21 +174,12 @@ public final class TRPO: Agent {
 
     // MARK: - Algorithm
 
-    public func trainStep(metrics: MetricsSink) {
-        let full = collector.step(policy: policy, value: value, buffer: &buffer, metrics: metrics, stepsDone: stepsDone)
-        stepsDone += config.nEnvs
-        if full {
-            update(metrics: metrics)
-            buffer.reset()
-        }
-    }
-
     /// The outcome of the line search.
     struct LineSearch { var accepted: Bool; var backtracks: Int; var kl: Float; var loss: Float }
 
     /// One TRPO update (Spinning Up `trpo.update`): natural gradient step on the
     /// policy with a backtracking line search, then value regression.
-    func update(metrics: MetricsSink) {
+    public mutating func update(_ buffer: RolloutBuffer, step: Int, metrics: MetricsSink) {
         updates += 1
         let n = buffer.capacity, w = work
         // Advantages, normalised over the whole rollout.
@@ -214,7 +189,7 @@ public final class TRPO: Agent {
         // 1. The old policy: one forward at θ_old keeps the activations J·v and Jᵀ need.
         let lossOld = buffer.observations.withUnsafeBufferPointer { obs in
             buffer.actions.withUnsafeBufferPointer { act in
-                forwardOld(observations: obs.baseAddress!, actions: act.baseAddress!, batch: n)
+                forwardOld(observations: obs.baseAddress!, actions: act.baseAddress!, batch: n, rollout: buffer)
             }
         }
         let entropy = policy.meanEntropy(batch: n, scratch: w.policyScratch)
@@ -233,11 +208,11 @@ public final class TRPO: Agent {
         let alpha = Float((2 * config.delta / (dot(x, hx) + 1e-8)).squareRoot())
         // 4. Backtracking line search on θ = θ_old − α·coeff^k·x.
         let old = flatParameters()
-        let search = backtrackingLineSearch(old: old, direction: x, stepSize: alpha, lossOld: lossOld, batch: n)
+        let search = backtrackingLineSearch(old: old, direction: x, stepSize: alpha, lossOld: lossOld, batch: n,
+                                            rollout: buffer)
         // 5. Value regression.
-        let valueLoss = fitValue(batch: n)
+        let valueLoss = fitValue(batch: n, rollout: buffer)
 
-        let step = stepsDone
         metrics.record("loss/policy", step: step, value: Double(lossOld))
         metrics.record("loss/value", step: step, value: Double(valueLoss))
         metrics.record("train/kl", step: step, value: Double(search.kl))
@@ -249,7 +224,8 @@ public final class TRPO: Agent {
     /// Forward at θ_old over the rollout: keeps the outputs (μ or logits), log σ
     /// and log-softmax of the old distribution, and returns the surrogate loss
     /// L(θ_old) = −mean r·Â (r = π/π_old, ≈ 1 up to rounding against the acting-time log π).
-    func forwardOld(observations: UnsafePointer<Float>, actions: UnsafePointer<Float>, batch n: Int) -> Float {
+    func forwardOld(observations: UnsafePointer<Float>, actions: UnsafePointer<Float>, batch n: Int,
+                    rollout buffer: RolloutBuffer) -> Float {
         let w = work, k = policy.outputCount
         let out = policy.net.forward(observations, batch: n, workspace: w.policyWorkspace)
         w.oldOutput.p.update(from: out, count: n * k)
@@ -266,7 +242,7 @@ public final class TRPO: Agent {
     /// M in output coordinates: Gaussian μ → 1/σ² (diagonal), log σ → 2 (and no
     /// cross terms; log σ's Jacobian is the identity for every row, so its block is 2·v);
     /// categorical logits → diag(p) − ppᵀ.
-    func fisherVectorProduct(_ v: [Float], batch n: Int) -> [Float] {
+    mutating func fisherVectorProduct(_ v: [Float], batch n: Int) -> [Float] {
         let w = work, k = policy.outputCount, p = policy.net.parameterCount
         var out = [Float](repeating: 0, count: v.count)
         let jv = v.withUnsafeBufferPointer { policy.net.jvp(direction: $0.baseAddress!, workspace: w.policyWorkspace) }
@@ -302,12 +278,12 @@ public final class TRPO: Agent {
     /// Tries θ_old − α·coeff^k·x for k = 0, 1, …; accepts the first step whose mean
     /// KL(old ‖ new) ≤ δ and whose surrogate loss does not exceed L(θ_old)
     /// (Spinning Up); if none passes, keeps θ_old.
-    func backtrackingLineSearch(old: [Float], direction x: [Float], stepSize alpha: Float, lossOld: Float,
-                                batch n: Int) -> LineSearch {
+    mutating func backtrackingLineSearch(old: [Float], direction x: [Float], stepSize alpha: Float, lossOld: Float,
+                                         batch n: Int, rollout buffer: RolloutBuffer) -> LineSearch {
         var coefficient: Float = 1
         for k in 0..<config.backtrackIters {
             setFlatParameters(old, minus: x, times: alpha * coefficient)
-            let (kl, loss) = evaluateCandidate(batch: n)
+            let (kl, loss) = evaluateCandidate(batch: n, rollout: buffer)
             if kl <= Float(config.delta) && loss <= lossOld {
                 return LineSearch(accepted: true, backtracks: k, kl: kl, loss: loss)
             }
@@ -318,7 +294,7 @@ public final class TRPO: Agent {
     }
 
     /// Mean KL(old ‖ θ) and L(θ) over the rollout at the current parameters.
-    func evaluateCandidate(batch n: Int) -> (kl: Float, loss: Float) {
+    func evaluateCandidate(batch n: Int, rollout buffer: RolloutBuffer) -> (kl: Float, loss: Float) {
         let w = work
         var kl: Float = 0, loss: Float = 0
         buffer.observations.withUnsafeBufferPointer { obs in
@@ -341,7 +317,7 @@ public final class TRPO: Agent {
 
     /// `train_v_iters` passes of Adam on mean (V(o) − R)² (whole rollout, or
     /// shuffled minibatches of `vf_batch_size`). Returns the loss before fitting.
-    func fitValue(batch n: Int) -> Float {
+    mutating func fitValue(batch n: Int, rollout buffer: RolloutBuffer) -> Float {
         let vw = valueWork, bs = vw.observations.count / max(buffer.observationCount, 1)
         var lossBefore: Float = 0
         for pass in 0..<max(config.trainVIters, 1) {
@@ -378,7 +354,7 @@ public final class TRPO: Agent {
     func flatParameters() -> [Float] { policy.net.parameters + (policy.gaussian?.logStd ?? []) }
 
     /// θ ← base − scale·direction over the flat (network, log σ) vector.
-    func setFlatParameters(_ base: [Float], minus direction: [Float], times scale: Float) {
+    mutating func setFlatParameters(_ base: [Float], minus direction: [Float], times scale: Float) {
         let p = policy.net.parameterCount
         policy.net.parameters.withUnsafeMutableBufferPointer { params in
             for i in 0..<p { params[i] = base[i] - scale * direction[i] }
@@ -388,39 +364,22 @@ public final class TRPO: Agent {
         }
     }
 
-    /// The deterministic action for a raw observation (tests and probes).
-    func deterministicAction(_ raw: [Float]) -> [Float] {
-        Agents.deterministicAction(policy: policy, collector: collector, raw: raw)
-    }
-
-    public func evaluate(episodes: Int, seed: UInt64) -> [Double] {
-        evaluateDeterministic(policy: policy, envID: spec.env, collector: collector, episodes: episodes, seed: seed)
-    }
-
     public func stateDict() -> StateDict {
         var s = StateDict()
-        s.setIdentity(specJSON: specJSON, configJSON: configJSON)
         s.set("weights/policy", network: policy.net)
         s.floats["weights/log_std"] = policy.gaussian?.logStd ?? []
         s.set("weights/value", network: value)
         s.set("optimizer/value", adam: valueAdam)
-        s.merge(buffer.stateDict(), prefix: "rollout")
-        s.merge(collector.stateDict(), prefix: "collector")
-        s.setInteger("counters/steps", stepsDone)
         s.setInteger("counters/updates", updates)
         s.set("rng/shuffle", rng: shuffleRng)
         return s
     }
 
-    public func load(_ s: StateDict) throws {
-        try s.checkIdentity(specJSON: specJSON, configJSON: configJSON)
+    public mutating func load(_ s: StateDict) throws {
         try s.restore("weights/policy", into: &policy.net)
         if policy.gaussian != nil { policy.gaussian!.logStd = try s.float("weights/log_std", count: policy.logStdGradient.count) }
         try s.restore("weights/value", into: &value)
         try s.restore("optimizer/value", into: &valueAdam)
-        try buffer.load(s.subset("rollout"))
-        try collector.load(s.subset("collector"))
-        stepsDone = try s.integer("counters/steps")
         updates = try s.integer("counters/updates")
         shuffleRng = try s.rng("rng/shuffle")
     }
