@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 //
 // Asym: regenerates "Good Actors can come in Smaller Sizes" (Mysore et al. 2021)
-// from declarative pipelines. Module map: ../shared/DESIGN.md; dependencies
+// from declarative pipelines. Module map: Sources/README.md; dependencies
 // point one way: asym → Pipeline → {Report, Store, Agents} → Envs → Nets.
 //
 // Compilation flags
