@@ -211,6 +211,11 @@ public final class OffPolicyAgent<Learner: OffPolicyLearner>: Agent {
                 }
             }
         }
+#if ASYM_INTERNAL_CHECKS
+        precondition(info.criticLoss.isFinite && (info.actorLoss?.isFinite ?? true),
+                     "\(spec.algorithm.rawValue): non-finite loss at update \(updates) (critic \(info.criticLoss))")
+        precondition(batch.size == config.batchSize, "minibatch of \(batch.size) rows, expected \(config.batchSize)")
+#endif
         updates += 1
         windowUpdates += 1
         windowCriticLoss += info.criticLoss

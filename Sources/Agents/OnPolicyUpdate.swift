@@ -109,3 +109,36 @@ func validateHiddenSizes(_ spec: RunSpec) throws {
 }
 
 
+
+/// The policy (seed stream 1) and value network (stream 2) of an on-policy learner.
+func makePolicyAndValue(spec: RunSpec, observationCount: Int, actionSpace: Space, activation: Activation,
+                        logStdInit: Double, orthoInit: Bool) -> (StochasticPolicy, MLP) {
+    var initRng = Xoshiro256(seed: spec.seed, stream: 1)
+    let policy = StochasticPolicy(observationCount: observationCount, actionSpace: actionSpace,
+                                  hidden: spec.actorHidden, activation: activation,
+                                  logStdInit: Float(logStdInit), orthoInit: orthoInit, rng: &initRng)
+    var valueRng = Xoshiro256(seed: spec.seed, stream: 2)
+    let value = makeValueNetwork(observationCount: observationCount, hidden: spec.criticHidden,
+                                 activation: activation, orthoInit: orthoInit, rng: &valueRng)
+    return (policy, value)
+}
+
+/// A config value the algorithm cannot run with, naming its key.
+func badValue(_ key: String, _ value: Any, _ expected: String) -> AgentError {
+    .badValue(key: key, value: "\(value)", expected: expected)
+}
+
+extension StateDict {
+    /// The weights of an on-policy learner: policy network, log σ, value network.
+    mutating func setNetworks(policy: StochasticPolicy, value: MLP) {
+        set("weights/policy", network: policy.net)
+        floats["weights/log_std"] = policy.gaussian?.logStd ?? []
+        set("weights/value", network: value)
+    }
+
+    func restoreNetworks(policy: inout StochasticPolicy, value: inout MLP) throws {
+        try restore("weights/policy", into: &policy.net)
+        if policy.gaussian != nil { policy.gaussian!.logStd = try float("weights/log_std", count: policy.logStdGradient.count) }
+        try restore("weights/value", into: &value)
+    }
+}

@@ -235,19 +235,16 @@ public struct PPOAlgorithm: OnPolicyLearner {
 
         /// Rejects values the algorithm cannot run with, naming the key.
         public func validate() throws {
-            func bad(_ key: String, _ value: Any, _ expected: String) -> AgentError {
-                .badValue(key: key, value: "\(value)", expected: expected)
-            }
-            guard nSteps > 0 else { throw bad("n_steps", nSteps, "a positive integer") }
-            guard nEnvs > 0 else { throw bad("n_envs", nEnvs, "a positive integer") }
-            guard batchSize > 0 else { throw bad("batch_size", batchSize, "a positive integer") }
-            guard nEpochs >= 0 else { throw bad("n_epochs", nEpochs, "a non-negative integer") }
-            guard (0...1).contains(gamma) else { throw bad("gamma", gamma, "a number in [0, 1]") }
-            guard (0...1).contains(gaeLambda) else { throw bad("gae_lambda", gaeLambda, "a number in [0, 1]") }
-            guard clipRange > 0 else { throw bad("clip_range", clipRange, "a positive number") }
-            guard learningRate >= 0 else { throw bad("learning_rate", learningRate, "a non-negative number") }
-            guard totalTimesteps > 0 else { throw bad("total_timesteps", totalTimesteps, "a positive integer") }
-            guard adamEpsilon > 0 else { throw bad("adam_epsilon", adamEpsilon, "a positive number") }
+            guard nSteps > 0 else { throw badValue("n_steps", nSteps, "a positive integer") }
+            guard nEnvs > 0 else { throw badValue("n_envs", nEnvs, "a positive integer") }
+            guard batchSize > 0 else { throw badValue("batch_size", batchSize, "a positive integer") }
+            guard nEpochs >= 0 else { throw badValue("n_epochs", nEpochs, "a non-negative integer") }
+            guard (0...1).contains(gamma) else { throw badValue("gamma", gamma, "a number in [0, 1]") }
+            guard (0...1).contains(gaeLambda) else { throw badValue("gae_lambda", gaeLambda, "a number in [0, 1]") }
+            guard clipRange > 0 else { throw badValue("clip_range", clipRange, "a positive number") }
+            guard learningRate >= 0 else { throw badValue("learning_rate", learningRate, "a non-negative number") }
+            guard totalTimesteps > 0 else { throw badValue("total_timesteps", totalTimesteps, "a positive integer") }
+            guard adamEpsilon > 0 else { throw badValue("adam_epsilon", adamEpsilon, "a positive number") }
         }
     }
 
@@ -269,13 +266,9 @@ public struct PPOAlgorithm: OnPolicyLearner {
 
     public init(spec: RunSpec, config: Config, observationCount: Int, actionSpace: Space) throws {
         self.config = config
-        var initRng = Xoshiro256(seed: spec.seed, stream: 1)
-        policy = StochasticPolicy(observationCount: observationCount, actionSpace: actionSpace,
-                                  hidden: spec.actorHidden, activation: config.activation,
-                                  logStdInit: Float(config.logStdInit), orthoInit: config.orthoInit, rng: &initRng)
-        var valueRng = Xoshiro256(seed: spec.seed, stream: 2)
-        value = makeValueNetwork(observationCount: observationCount, hidden: spec.criticHidden,
-                                 activation: config.activation, orthoInit: config.orthoInit, rng: &valueRng)
+        (policy, value) = makePolicyAndValue(spec: spec, observationCount: observationCount, actionSpace: actionSpace,
+                                             activation: config.activation, logStdInit: config.logStdInit,
+                                             orthoInit: config.orthoInit)
         let lr = Float(config.learningRate), vlr = Float(config.vfLearningRate < 0 ? config.learningRate : config.vfLearningRate)
         let eps = Float(config.adamEpsilon)
         policyAdam = Adam(parameterCount: policy.net.parameterCount, learningRate: lr, epsilon: eps)
@@ -408,9 +401,7 @@ public struct PPOAlgorithm: OnPolicyLearner {
 
     public func stateDict() -> StateDict {
         var s = StateDict()
-        s.set("weights/policy", network: policy.net)
-        s.floats["weights/log_std"] = policy.gaussian?.logStd ?? []
-        s.set("weights/value", network: value)
+        s.setNetworks(policy: policy, value: value)
         s.set("optimizer/policy", adam: policyAdam)
         s.set("optimizer/log_std", adam: logStdAdam)
         s.set("optimizer/value", adam: valueAdam)
@@ -420,9 +411,7 @@ public struct PPOAlgorithm: OnPolicyLearner {
     }
 
     public mutating func load(_ s: StateDict) throws {
-        try s.restore("weights/policy", into: &policy.net)
-        if policy.gaussian != nil { policy.gaussian!.logStd = try s.float("weights/log_std", count: policy.logStdGradient.count) }
-        try s.restore("weights/value", into: &value)
+        try s.restoreNetworks(policy: &policy, value: &value)
         try s.restore("optimizer/policy", into: &policyAdam)
         try s.restore("optimizer/log_std", into: &logStdAdam)
         try s.restore("optimizer/value", into: &valueAdam)

@@ -125,22 +125,19 @@ public struct TRPOAlgorithm: OnPolicyLearner {
         }
 
         public func validate() throws {
-            func bad(_ key: String, _ value: Any, _ expected: String) -> AgentError {
-                .badValue(key: key, value: "\(value)", expected: expected)
-            }
-            guard nSteps > 0 else { throw bad("n_steps", nSteps, "a positive integer") }
-            guard nEnvs > 0 else { throw bad("n_envs", nEnvs, "a positive integer") }
-            guard (0...1).contains(gamma) else { throw bad("gamma", gamma, "a number in [0, 1]") }
-            guard (0...1).contains(gaeLambda) else { throw bad("gae_lambda", gaeLambda, "a number in [0, 1]") }
-            guard delta > 0 else { throw bad("delta", delta, "a positive number") }
-            guard dampingCoeff >= 0 else { throw bad("damping_coeff", dampingCoeff, "a non-negative number") }
-            guard cgIters > 0 else { throw bad("cg_iters", cgIters, "a positive integer") }
-            guard backtrackIters > 0 else { throw bad("backtrack_iters", backtrackIters, "a positive integer") }
-            guard backtrackCoeff > 0 && backtrackCoeff < 1 else { throw bad("backtrack_coeff", backtrackCoeff, "a number in (0, 1)") }
-            guard trainVIters >= 0 else { throw bad("train_v_iters", trainVIters, "a non-negative integer") }
-            guard vfBatchSize >= 0 else { throw bad("vf_batch_size", vfBatchSize, "0 (whole rollout) or a positive integer") }
-            guard adamEpsilon > 0 else { throw bad("adam_epsilon", adamEpsilon, "a positive number") }
-            guard totalSteps > 0 else { throw bad("total_steps", totalSteps, "a positive integer") }
+            guard nSteps > 0 else { throw badValue("n_steps", nSteps, "a positive integer") }
+            guard nEnvs > 0 else { throw badValue("n_envs", nEnvs, "a positive integer") }
+            guard (0...1).contains(gamma) else { throw badValue("gamma", gamma, "a number in [0, 1]") }
+            guard (0...1).contains(gaeLambda) else { throw badValue("gae_lambda", gaeLambda, "a number in [0, 1]") }
+            guard delta > 0 else { throw badValue("delta", delta, "a positive number") }
+            guard dampingCoeff >= 0 else { throw badValue("damping_coeff", dampingCoeff, "a non-negative number") }
+            guard cgIters > 0 else { throw badValue("cg_iters", cgIters, "a positive integer") }
+            guard backtrackIters > 0 else { throw badValue("backtrack_iters", backtrackIters, "a positive integer") }
+            guard backtrackCoeff > 0 && backtrackCoeff < 1 else { throw badValue("backtrack_coeff", backtrackCoeff, "a number in (0, 1)") }
+            guard trainVIters >= 0 else { throw badValue("train_v_iters", trainVIters, "a non-negative integer") }
+            guard vfBatchSize >= 0 else { throw badValue("vf_batch_size", vfBatchSize, "0 (whole rollout) or a positive integer") }
+            guard adamEpsilon > 0 else { throw badValue("adam_epsilon", adamEpsilon, "a positive number") }
+            guard totalSteps > 0 else { throw badValue("total_steps", totalSteps, "a positive integer") }
         }
     }
 
@@ -156,13 +153,9 @@ public struct TRPOAlgorithm: OnPolicyLearner {
 
     public init(spec: RunSpec, config: Config, observationCount: Int, actionSpace: Space) throws {
         self.config = config
-        var initRng = Xoshiro256(seed: spec.seed, stream: 1)
-        policy = StochasticPolicy(observationCount: observationCount, actionSpace: actionSpace,
-                                  hidden: spec.actorHidden, activation: config.activation,
-                                  logStdInit: Float(config.logStdInit), orthoInit: config.orthoInit, rng: &initRng)
-        var valueRng = Xoshiro256(seed: spec.seed, stream: 2)
-        value = makeValueNetwork(observationCount: observationCount, hidden: spec.criticHidden,
-                                 activation: config.activation, orthoInit: config.orthoInit, rng: &valueRng)
+        (policy, value) = makePolicyAndValue(spec: spec, observationCount: observationCount, actionSpace: actionSpace,
+                                             activation: config.activation, logStdInit: config.logStdInit,
+                                             orthoInit: config.orthoInit)
         valueAdam = Adam(parameterCount: value.parameterCount, learningRate: Float(config.vfLR),
                          epsilon: Float(config.adamEpsilon))
         shuffleRng = Xoshiro256(seed: spec.seed, stream: 4)
@@ -366,9 +359,7 @@ public struct TRPOAlgorithm: OnPolicyLearner {
 
     public func stateDict() -> StateDict {
         var s = StateDict()
-        s.set("weights/policy", network: policy.net)
-        s.floats["weights/log_std"] = policy.gaussian?.logStd ?? []
-        s.set("weights/value", network: value)
+        s.setNetworks(policy: policy, value: value)
         s.set("optimizer/value", adam: valueAdam)
         s.setInteger("counters/updates", updates)
         s.set("rng/shuffle", rng: shuffleRng)
@@ -376,9 +367,7 @@ public struct TRPOAlgorithm: OnPolicyLearner {
     }
 
     public mutating func load(_ s: StateDict) throws {
-        try s.restore("weights/policy", into: &policy.net)
-        if policy.gaussian != nil { policy.gaussian!.logStd = try s.float("weights/log_std", count: policy.logStdGradient.count) }
-        try s.restore("weights/value", into: &value)
+        try s.restoreNetworks(policy: &policy, value: &value)
         try s.restore("optimizer/value", into: &valueAdam)
         updates = try s.integer("counters/updates")
         shuffleRng = try s.rng("rng/shuffle")
