@@ -7,13 +7,25 @@ public enum Algorithm: String, CaseIterable, Codable, Sendable {
     case ddpg, td3, sac, ppo, trpo
 }
 
-/// Where default hyper-parameters come from (rl-facts.md §2–3).
+/// Where default hyper-parameters come from. Every preset also sets the step
+/// budget (`Agent.budget`, which `asym train --steps` defaults to).
 public enum Preset: String, CaseIterable, Codable, Sendable {
-    /// OpenAI Spinning Up's defaults (PPO and TRPO included; Baselines' ppo2
-    /// MuJoCo defaults are `PPO.Config()` and the zoo's fallback).
+    /// OpenAI Spinning Up's defaults (openai/spinningup @ 038665d, `spinup/algos/pytorch/*`),
+    /// PPO and TRPO included; budget epochs × steps_per_epoch.
     case spinup
-    /// The RL Zoo's per-environment settings, falling back on library defaults.
+    /// The RL Baselines3 Zoo's per-environment settings with Stable-Baselines3's
+    /// semantics (noise in [−1, 1] action units, PPO value loss vf_coef · mse),
+    /// falling back on SB3's library defaults; the zoo's budgets.
     case zoo
+    /// The paper's setup as far as it can be known (Mysore et al. 2021, §4: Spinning
+    /// Up's DDPG, TD3 and SAC, Baselines' ppo2, "hyper-parameters from the RL-zoo"):
+    /// the SB2 rl-baselines-zoo (araffin/rl-baselines-zoo @ ff84f39, Feb 2021) values
+    /// and budgets where it has an entry, the library's defaults otherwise, and time
+    /// limits handled as that code did (`timeout_terminal`). See `PaperSetup`.
+    case paper
+    /// Asym's own tuned settings, measured by us and not from any library: discrete
+    /// SAC on Acrobot-v1 (fixed α 0.003, lr 1e-4, start_steps 0). Elsewhere `zoo`.
+    case tuned
 }
 
 /// What every training run is built from: the parts of a spec that are not hyper-parameters.
@@ -34,7 +46,8 @@ public struct RunSpec: Codable, Sendable, Equatable, Hashable {
 /// Receives metrics as training goes. Names are stable and namespaced:
 /// `train/episode_return`, `train/episode_length`, `loss/critic`, `loss/actor`,
 /// `train/alpha`, `perf/steps_per_second`, `loss/value`, `loss/policy`,
-/// `train/entropy`, `train/kl`, `train/clip_fraction`.
+/// `train/entropy`, `train/kl`, `train/clip_fraction`, and from periodic
+/// evaluation (`Training.Evaluation`) `eval/return_mean`, `eval/return_std`.
 public protocol MetricsSink: AnyObject {
     func record(_ name: String, step: Int, value: Double)
 }
@@ -67,6 +80,9 @@ public protocol Agent: AnyObject {
     var stepsDone: Int { get }
     /// The config as canonical JSON (every default explicit): part of the cache key.
     var configJSON: String { get }
+    /// The preset's step budget for this run (the config's `total_steps`, or
+    /// PPO's `total_timesteps`): what a run trains for unless told otherwise.
+    var budget: Int { get }
 
     /// Takes one environment step (each of `n_envs` for on-policy agents) and
     /// whatever updates fall due, reporting metrics to `metrics`.
@@ -112,7 +128,7 @@ public func applyOverrides<C: Codable>(_ overrides: [(key: String, value: String
                                        algorithm: Algorithm) throws -> C {
     guard !overrides.isEmpty else { return config }
     guard case .object(var fields) = try JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(config)) else {
-        return config
+        throw AgentError.unsupported("\(C.self) does not encode as a JSON object")
     }
     for (key, value) in overrides {
         guard let current = fields[key] else {
@@ -158,10 +174,11 @@ private func parseOverride(key: String, value: String, like current: JSONValue) 
     }
 }
 
-/// Canonical JSON: sorted keys, no whitespace.
-public func canonicalJSON<C: Encodable>(_ value: C) -> String {
+/// Canonical JSON: sorted keys, no whitespace. Throws when the value cannot be
+/// encoded (a non-finite number), rather than letting two configs share a key.
+public func canonicalJSON<C: Encodable>(_ value: C) throws -> String {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-    guard let data = try? encoder.encode(value) else { return "{}" }
-    return String(decoding: data, as: UTF8.self)
+    do { return String(decoding: try encoder.encode(value), as: UTF8.self) }
+    catch { throw AgentError.unsupported("cannot encode \(C.self) as JSON: \(error)") }
 }

@@ -9,7 +9,8 @@ import Envs
 public struct DDPG: OffPolicyLearner {
     // MARK: - Config
 
-    /// Every DDPG hyper-parameter, with Spinning Up's defaults (rl-facts.md §3).
+    /// Every DDPG hyper-parameter, with Spinning Up's defaults
+    /// (openai/spinningup @ 038665d, `spinup/algos/pytorch/ddpg/ddpg.py`).
     public struct Config: OffPolicyConfig, Codable, Sendable, Equatable {
         /// Replay buffer capacity in transitions. Spinning Up: 1e6.
         public var replaySize = 1_000_000
@@ -29,47 +30,86 @@ public struct DDPG: OffPolicyLearner {
         public var updateAfter = 1_000
         /// Env steps between update rounds; each round is this many gradient steps. Spinning Up: 50.
         public var updateEvery = 50
-        /// Standard deviation σ of the Gaussian exploration noise, absolute (not scaled by the action limit). Spinning Up: 0.1.
+        /// Standard deviation σ of the Gaussian exploration noise. Spinning Up: 0.1.
         public var actNoise = 0.1
+        /// σ is in [−1, 1] action units and multiplied by the action limit (SB3, which
+        /// acts in the rescaled space); false: absolute, environment units (Spinning Up).
+        public var scaleNoiseByLimit = false
         /// Evaluation episodes (Spinning Up's num_test_episodes: 10); pipelines read it, `evaluate` takes its own count.
         public var numTestEpisodes = 10
         /// Env steps per metrics window (loss averages). Asym's choice: 1000.
         public var logEvery = 1_000
+        /// Store time-outs as terminal (see `OffPolicyConfig.timeoutTerminal`). false.
+        public var timeoutTerminal = false
+        /// The step budget. Spinning Up: epochs 100 × steps_per_epoch 4000.
+        public var totalSteps = PaperSetup.spinningUpOffPolicyBudget
 
         public init() {}
 
         enum CodingKeys: String, CodingKey {
             case replaySize = "replay_size", gamma, polyak, piLr = "pi_lr", qLr = "q_lr", batchSize = "batch_size"
             case startSteps = "start_steps", updateAfter = "update_after", updateEvery = "update_every"
-            case actNoise = "act_noise", numTestEpisodes = "num_test_episodes", logEvery = "log_every"
+            case actNoise = "act_noise", scaleNoiseByLimit = "scale_noise_by_limit"
+            case numTestEpisodes = "num_test_episodes", logEvery = "log_every"
+            case timeoutTerminal = "timeout_terminal", totalSteps = "total_steps"
         }
     }
 
     /// Defaults for `preset` on `env`.
     ///
     /// - spinup: Spinning Up's defaults everywhere.
-    /// - zoo: the RL Zoo. Pendulum-v0: SB3 zoo v1.0 (`hyperparams/ddpg.yml`: gamma 0.98,
-    ///   buffer 2e5, learning_starts 1e4, N(0, 0.1) noise, train_freq 1 episode with
-    ///   gradient_steps −1, i.e. 200 steps every 200, lr 1e-3); Pendulum-v1: rl-zoo3 2.9.2
+    /// - zoo, tuned: the RL Zoo with SB3's semantics (noise in [−1, 1] action units).
+    ///   Pendulum-v0: SB3 zoo v1.0 `hyperparams/ddpg.yml` (gamma 0.98, buffer 2e5,
+    ///   learning_starts 1e4, N(0, 0.1) noise, train_freq 1 episode with gradient_steps
+    ///   −1, i.e. 200 steps every 200, lr 1e-3, 2e4 steps); Pendulum-v1: rl-zoo3 2.9.2
     ///   (the same but train_freq 1, gradient_steps 1). HalfCheetah/Ant: rl-zoo3 2.9.2
-    ///   (learning_starts 1e4, N(0, 0.1), batch 256). Elsewhere SB3's library defaults
-    ///   (lr 1e-3, buffer 1e6, learning_starts 100, batch 256, τ 0.005, γ 0.99, train_freq 1,
-    ///   gradient_steps 1) with the zoo's usual N(0, 0.1) noise (SB3's default is no noise).
-    ///   SB3's `learning_starts` sets both `start_steps` and `update_after`.
+    ///   (learning_starts 1e4, N(0, 0.1), 1e6 steps). Elsewhere SB3's library defaults
+    ///   (`stable_baselines3/ddpg/ddpg.py`: lr 1e-3, buffer 1e6, learning_starts 100,
+    ///   batch 256, τ 0.005, γ 0.99, train_freq 1, gradient_steps 1) with the zoo's
+    ///   usual N(0, 0.1) noise (SB3's default is no noise). SB3's `learning_starts`
+    ///   sets both `start_steps` and `update_after`.
+    /// - paper: see `paperPreset(env:)`.
     ///   Network sizes in the zoo files ([400,300]) are not part of the config: the run spec sets them.
-    public static func preset(_ preset: Preset, env: String) -> Config {
+    public static func preset(_ preset: Preset, env: String) throws -> Config {
         var c = Config()
-        guard preset == .zoo else { return c }
-        c.applySB3OffPolicyDefaults()
+        switch preset {
+        case .spinup: break
+        case .paper: return try paperPreset(env: env)
+        case .zoo, .tuned:
+            c.applySB3OffPolicyDefaults()
+            c.totalSteps = zooOffPolicyBudget(env: env)
+            switch env {
+            case "Pendulum-v0":
+                c.gamma = 0.98; c.replaySize = 200_000; c.startSteps = 10_000; c.updateAfter = 10_000
+                c.updateEvery = 200
+            case "Pendulum-v1":
+                c.gamma = 0.98; c.replaySize = 200_000; c.startSteps = 10_000; c.updateAfter = 10_000
+            case _ where PaperSetup.isLocomotion(env):
+                c.startSteps = 10_000; c.updateAfter = 10_000
+            default: break
+            }
+        }
+        return c
+    }
+
+    /// The paper's DDPG: Spinning Up's code and defaults, time-outs terminal below
+    /// max_ep_len 1000 (as Spinning Up stored them), and the SB2 zoo where it has an entry.
+    static func paperPreset(env: String) throws -> Config {
+        var c = Config()
+        c.timeoutTerminal = try PaperSetup.spinningUpTimeoutTerminal(env: env)
         switch env {
-        case "Pendulum-v0":
-            c.gamma = 0.98; c.replaySize = 200_000; c.startSteps = 10_000; c.updateAfter = 10_000
-            c.updateEvery = 200
-        case "Pendulum-v1":
-            c.gamma = 0.98; c.replaySize = 200_000; c.startSteps = 10_000; c.updateAfter = 10_000
-        case _ where env.hasPrefix("HalfCheetah") || env.hasPrefix("Ant"):
-            c.startSteps = 10_000; c.updateAfter = 10_000
-        default: break
+        case _ where PaperSetup.isPendulum(env):
+            // SB2 rl-baselines-zoo `hyperparams/ddpg.yml` Pendulum-v0: n_timesteps 2e5,
+            // memory_limit 5e4, noise_type ornstein-uhlenbeck, noise_std 0.1. Spinning Up
+            // has Gaussian action noise only; σ 0.1 is kept, absolute as in Spinning Up.
+            c.totalSteps = 200_000; c.replaySize = 50_000; c.actNoise = 0.1
+        case _ where PaperSetup.isToy(env):
+            c.applyCAPSToyDefaults()
+        case _ where PaperSetup.isLocomotion(env):
+            // No SB2 zoo entry for DDPG on MuJoCo: Spinning Up's defaults; budget see `PaperSetup.locomotionBudget`.
+            c.totalSteps = PaperSetup.locomotionBudget
+        default:
+            break   // Reacher-v2: no SB2 entry; Spinning Up's defaults and budget (4e5).
         }
         return c
     }
@@ -79,6 +119,9 @@ public struct DDPG: OffPolicyLearner {
     public let config: Config
     let observationCount: Int, actionCount: Int
     let head: TanhDeterministicHead
+    /// What one unit of noise σ is per action dimension: the action limit (SB3's
+    /// [−1, 1] units, `scale_noise_by_limit`) or 1 (absolute, Spinning Up).
+    let noiseUnit: [Float]
     /// μ_θ(o) and Q_φ(o, a), and their targets μ_θ′, Q_φ′.
     var actor: MLP, critic: MLP
     var actorTarget: MLP, criticTarget: MLP
@@ -94,6 +137,7 @@ public struct DDPG: OffPolicyLearner {
         self.observationCount = observationCount
         actionCount = limit.count
         head = TanhDeterministicHead(actionLimit: limit)
+        noiseUnit = config.scaleNoiseByLimit ? limit : [Float](repeating: 1, count: limit.count)
         actor = ActorCriticBuilder.deterministicActor(observationCount: observationCount, actionCount: actionCount,
                                                       hidden: actorHidden, rng: &rng)
         critic = ActorCriticBuilder.qFunction(observationCount: observationCount, actionCount: actionCount,
@@ -179,7 +223,7 @@ public struct DDPG: OffPolicyLearner {
         head.actions(netOutput: out, batch: 1, into: action)
         guard explore else { return }
         let sigma = Float(config.actNoise)
-        for j in 0..<actionCount { action[j] += sigma * Float(rng.normal()) }
+        for j in 0..<actionCount { action[j] += sigma * noiseUnit[j] * Float(rng.normal()) }
         clip(action, batch: 1, limit: head.actionLimit)
     }
 
@@ -201,11 +245,21 @@ public struct DDPG: OffPolicyLearner {
 }
 
 extension DDPG.Config {
-    /// SB3's off-policy library defaults (rl-facts.md §2d, SB3 2.9.2 DDPG/TD3):
+    /// SB3's off-policy library defaults (stable-baselines3 2.x `ddpg/ddpg.py`, `td3/td3.py`):
     /// lr 1e-3 (both networks), buffer 1e6, learning_starts 100, batch 256,
-    /// τ 0.005, γ 0.99, train_freq 1, gradient_steps 1; noise N(0, 0.1) as the zoo's entries.
+    /// τ 0.005, γ 0.99, train_freq 1, gradient_steps 1; noise N(0, 0.1) as the zoo's
+    /// entries, in SB3's [−1, 1] action units.
     mutating func applySB3OffPolicyDefaults() {
         piLr = 1e-3; qLr = 1e-3; replaySize = 1_000_000; startSteps = 100; updateAfter = 100
         batchSize = 256; polyak = 0.995; gamma = 0.99; updateEvery = 1; actNoise = 0.1
+        scaleNoiseByLimit = true
+    }
+
+    /// The toy problem in the authors' CAPS code (rl_smoothness `ddpg.py`, Spinning
+    /// Up-style): start_steps 1000, 150 gradient steps at the end of every 150-step
+    /// episode (update_every 150), act_noise 0.1, 100 epochs × 10 episodes; the rest
+    /// (γ 0.99, ρ 0.995, lr 1e-3, batch 100, replay 1e6) are Spinning Up's defaults.
+    mutating func applyCAPSToyDefaults() {
+        startSteps = 1_000; updateEvery = 150; actNoise = 0.1; totalSteps = PaperSetup.toyBudget
     }
 }

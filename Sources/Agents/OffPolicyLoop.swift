@@ -18,6 +18,11 @@ public protocol OffPolicyConfig: Codable, Sendable, Equatable {
     var gamma: Double { get }
     /// Target-network averaging ρ.
     var polyak: Double { get }
+    /// Store a time-limit truncation as terminal (d = 1), as Spinning Up did on tasks
+    /// shorter than its `max_ep_len`; false bootstraps through it (the right thing).
+    var timeoutTerminal: Bool { get }
+    /// The preset's step budget.
+    var totalSteps: Int { get }
 }
 
 /// An off-policy algorithm as the loop sees it (Spinning Up's order inside
@@ -46,6 +51,7 @@ func validateLoopSettings<C: OffPolicyConfig>(_ c: C) throws {
     try positive("replay_size", c.replaySize)
     try positive("update_every", c.updateEvery)
     try positive("log_every", c.logEvery)
+    try positive("total_steps", c.totalSteps)
     guard c.startSteps >= 0 else { throw AgentError.badValue(key: "start_steps", value: String(c.startSteps), expected: "≥ 0") }
     guard c.updateAfter >= 0 else { throw AgentError.badValue(key: "update_after", value: String(c.updateAfter), expected: "≥ 0") }
     guard (0...1).contains(c.gamma) else { throw AgentError.badValue(key: "gamma", value: String(c.gamma), expected: "a number in [0, 1]") }
@@ -58,7 +64,10 @@ func validateLoopSettings<C: OffPolicyConfig>(_ c: C) throws {
 /// 1. for the first `start_steps` steps act uniformly at random, then with the
 ///    exploring policy;
 /// 2. step the environment and store (o, a, r, o′, terminated): a time-limit
-///    truncation is not terminal, so its value still bootstraps;
+///    truncation is not terminal, so its value still bootstraps, unless
+///    `timeout_terminal` stores it as terminal (the `paper` preset: Spinning Up's
+///    `d = False if ep_len == max_ep_len else d` with max_ep_len 1000 leaves every
+///    shorter task's time-out terminal);
 /// 3. on termination or truncation, report the episode and reset;
 /// 4. once `t ≥ update_after` and `t % update_every == 0` (t = steps taken),
 ///    take `update_every` gradient steps on uniformly sampled minibatches.
@@ -75,7 +84,9 @@ public final class OffPolicyAgent<Learner: OffPolicyLearner>: Agent {
     public let spec: RunSpec
     public private(set) var learner: Learner
     public let configJSON: String
+    let specJSON: String
     public private(set) var stepsDone = 0
+    public var budget: Int { config.totalSteps }
 
     // MARK: Plumbing: environments and buffers
     var env: any Env
@@ -110,7 +121,8 @@ public final class OffPolicyAgent<Learner: OffPolicyLearner>: Agent {
     public init(spec: RunSpec, config: Learner.Config) throws {
         try validateLoopSettings(config)
         self.spec = spec
-        configJSON = canonicalJSON(config)
+        configJSON = try canonicalJSON(config)
+        specJSON = try canonicalJSON(spec)
         env = try EnvRegistry.make(spec.env)
         evalEnv = try EnvRegistry.make(spec.env)
         actionSpace = env.actionSpace
@@ -144,7 +156,8 @@ public final class OffPolicyAgent<Learner: OffPolicyLearner>: Agent {
             }
         }
 
-        // 2. Step and store. Truncation is not terminal: only `terminated` goes in as d.
+        // 2. Step and store. Truncation is not terminal (only `terminated` goes in as d)
+        //    unless `timeout_terminal` says to store it as the paper-era code did.
         let outcome = action.withUnsafeBufferPointer { a in
             nextObservation.withUnsafeMutableBufferPointer { env.step(a, into: $0) }
         }
@@ -152,7 +165,8 @@ public final class OffPolicyAgent<Learner: OffPolicyLearner>: Agent {
             action.withUnsafeBufferPointer { a in
                 nextObservation.withUnsafeBufferPointer { o2 in
                     replay.append(observation: o, action: a, reward: Float(outcome.reward),
-                                  nextObservation: o2, terminated: outcome.terminated)
+                                  nextObservation: o2,
+                                  terminated: outcome.terminated || (config.timeoutTerminal && outcome.truncated))
                 }
             }
         }
@@ -197,6 +211,11 @@ public final class OffPolicyAgent<Learner: OffPolicyLearner>: Agent {
                 }
             }
         }
+#if ASYM_INTERNAL_CHECKS
+        precondition(info.criticLoss.isFinite && (info.actorLoss?.isFinite ?? true),
+                     "\(spec.algorithm.rawValue): non-finite loss at update \(updates) (critic \(info.criticLoss))")
+        precondition(batch.size == config.batchSize, "minibatch of \(batch.size) rows, expected \(config.batchSize)")
+#endif
         updates += 1
         windowUpdates += 1
         windowCriticLoss += info.criticLoss
@@ -277,8 +296,7 @@ public final class OffPolicyAgent<Learner: OffPolicyLearner>: Agent {
 
     public func stateDict() -> StateDict {
         var s = StateDict()
-        s.texts["spec"] = canonicalJSON(spec)
-        s.texts["config"] = configJSON
+        s.setIdentity(specJSON: specJSON, configJSON: configJSON)
         s.merge(learner.stateDict(), prefix: "learner")
         s.merge(replay.stateDict(), prefix: "replay")
         s.set("rng/act", rng: actRNG)
@@ -300,13 +318,7 @@ public final class OffPolicyAgent<Learner: OffPolicyLearner>: Agent {
     }
 
     public func load(_ s: StateDict) throws {
-        let savedSpec = try s.text("spec"), savedConfig = try s.text("config")
-        guard savedSpec == canonicalJSON(spec) else {
-            throw AgentError.checkpointMismatch("spec differs: " + jsonDifferences(saved: savedSpec, current: canonicalJSON(spec)))
-        }
-        guard savedConfig == configJSON else {
-            throw AgentError.checkpointMismatch("config differs: " + jsonDifferences(saved: savedConfig, current: configJSON))
-        }
+        try s.checkIdentity(specJSON: specJSON, configJSON: configJSON)
         // Restore into copies first, so a failure leaves this agent unchanged.
         var newLearner = learner
         try newLearner.load(s.subset("learner"))
@@ -334,6 +346,26 @@ public final class OffPolicyAgent<Learner: OffPolicyLearner>: Agent {
         stepsDone = steps; updates = ups; episodes = eps; episodeLength = len; episodeReturn = ret
         (windowCriticLoss, windowActorLoss, windowAlpha) = (sums[0], sums[1], sums[2])
         (windowUpdates, windowActorUpdates, windowAlphaUpdates) = (Int(counts[0]), Int(counts[1]), Int(counts[2]))
+    }
+}
+
+extension StateDict {
+    /// Stores the spec and config as texts so `load` can refuse a state from another run.
+    mutating func setIdentity(specJSON: String, configJSON: String) {
+        texts["spec"] = specJSON
+        texts["config"] = configJSON
+    }
+
+    /// The one mismatch check of every agent's `load`: the saved spec and config
+    /// must equal this run's, else the error names the fields that differ.
+    func checkIdentity(specJSON: String, configJSON: String) throws {
+        let savedSpec = try text("spec"), savedConfig = try text("config")
+        guard savedSpec == specJSON else {
+            throw AgentError.checkpointMismatch("spec differs: " + jsonDifferences(saved: savedSpec, current: specJSON))
+        }
+        guard savedConfig == configJSON else {
+            throw AgentError.checkpointMismatch("config differs: " + jsonDifferences(saved: savedConfig, current: configJSON))
+        }
     }
 }
 

@@ -16,12 +16,16 @@ import Envs
 ///
 /// The value network is a separate MLP of its own size (Baselines'
 /// `value_network='copy'`), so actor and critic sizes are independent.
-public final class PPO: Agent {
+/// The agent around it (rollouts, evaluation, checkpoints) is `OnPolicyAgent`.
+public typealias PPO = OnPolicyAgent<PPOAlgorithm>
+
+/// PPO's networks, optimisers and update; see `PPO`.
+public struct PPOAlgorithm: OnPolicyLearner {
 
     /// Every hyper-parameter, with Baselines' `defaults.mujoco()` (+ VecNormalize,
     /// as Baselines' `run.py` wraps MuJoCo tasks) as the defaults.
     /// `Config.preset(_:env:)` gives Spinning Up's values or the RL Zoo's entry.
-    public struct Config: Codable, Sendable, Equatable {
+    public struct Config: OnPolicyConfig {
         /// Steps per environment per rollout (Baselines `nsteps`; Spinning Up `steps_per_epoch`). Baselines: 2048.
         public var nSteps = 2048
         /// Parallel environments, stepped in lockstep (`n_envs`). Baselines MuJoCo: 1.
@@ -41,8 +45,11 @@ public final class PPO: Agent {
         public var clipRangeVF = 0.2
         /// Entropy bonus coefficient c₂ (eq. 9). Baselines MuJoCo: 0.
         public var entCoef = 0.0
-        /// Value loss coefficient c₁ (eq. 9); the loss is c₁·½·mean (V − R)². 0.5.
+        /// Value loss coefficient c₁ (eq. 9). 0.5.
         public var vfCoef = 0.5
+        /// The value loss is c₁·½·mean (V − R)² (Baselines ppo2 `vf_loss = .5 * mean(...)`,
+        /// and SB2's PPO2); false: c₁·mean (V − R)² (SB3 `vf_coef * F.mse_loss`). true.
+        public var valueLossHalf = true
         /// Global gradient-norm clip over policy and value gradients; ≤ 0 disables. 0.5.
         public var maxGradNorm = 0.5
         /// Adam learning rate (initial, when annealed). 3e-4.
@@ -52,7 +59,8 @@ public final class PPO: Agent {
         public var vfLearningRate = -1.0
         /// Anneal the learning rate linearly to 0 over `total_timesteps` (Baselines `lr = 3e-4·f`). true.
         public var annealLR = true
-        /// The step budget the annealing schedule spans (Baselines `total_timesteps`; set it to the run's budget). 1e6.
+        /// The step budget, which the annealing schedule spans (Baselines `total_timesteps`;
+        /// `asym train --steps` defaults to it). Baselines `run.py --num_timesteps`: 1e6.
         public var totalTimesteps = 1_000_000
         /// Adam ε (Baselines and SB3: 1e-5; PyTorch default 1e-8).
         public var adamEpsilon = 1e-5
@@ -74,6 +82,9 @@ public final class PPO: Agent {
         public var orthoInit = true
         /// Value-function target: `gae` (λ-return, Baselines) or `reward_to_go` (Spinning Up).
         public var valueTarget = ValueTarget.gae
+        /// Treat a time-limit truncation as terminal (no bootstrap), as Baselines' ppo2
+        /// does with every `done`; false bootstraps V(o′) through it. false.
+        public var timeoutTerminal = false
 
         public init() {}
 
@@ -85,16 +96,20 @@ public final class PPO: Agent {
             case totalTimesteps = "total_timesteps", adamEpsilon = "adam_epsilon", targetKL = "target_kl"
             case normalizeAdvantage = "normalize_advantage", normalizeObservations = "normalize_observations"
             case normalizeRewards = "normalize_rewards", logStdInit = "log_std_init", activation, orthoInit = "ortho_init"
-            case valueTarget = "value_target"
+            case valueTarget = "value_target", valueLossHalf = "value_loss_half", timeoutTerminal = "timeout_terminal"
         }
 
         /// Rows per rollout.
         public var rolloutSize: Int { nSteps * nEnvs }
+        public var budget: Int { totalTimesteps }
 
-        /// The defaults a preset starts from (rl-facts.md §2–3).
-        public static func preset(_ preset: Preset, env: String) -> Config {
+        /// The defaults a preset starts from.
+        public static func preset(_ preset: Preset, env: String) throws -> Config {
             var c = Config()
+            _ = try EnvRegistry.entry(env)    // unknown ids fail here
             switch preset {
+            case .paper:
+                return try paperEntry(env: env)
             case .spinup:
                 // Spinning Up `ppo` (openai/spinningup @ 038665d): full-batch steps,
                 // 80 policy iterations with KL early stopping and 80 value iterations,
@@ -106,8 +121,59 @@ public final class PPO: Agent {
                 c.adamEpsilon = 1e-8; c.targetKL = 0.01
                 c.normalizeObservations = false; c.normalizeRewards = false
                 c.logStdInit = -0.5; c.valueTarget = .rewardToGo; c.orthoInit = false
-            case .zoo:
+                c.totalTimesteps = PaperSetup.spinningUpOnPolicyBudget
+            case .zoo, .tuned:
                 c = zooEntry(env: env) ?? c   // no entry: Baselines' MuJoCo defaults
+            }
+            return c
+        }
+
+        /// The paper's PPO: OpenAI Baselines' ppo2 (openai/baselines @ ea25b9e) with
+        /// its semantics — ½ value loss clipped with `cliprange`, one Adam, global
+        /// gradient clip 0.5, advantages normalised per minibatch, orthogonal init,
+        /// log σ 0, every `done` terminal (`timeout_terminal`) — and the SB2 zoo's
+        /// `hyperparams/ppo2.yml` where it has an entry. Keys an entry leaves out take
+        /// ppo2 `learn()`'s defaults (lr 3e-4 constant, vf_coef 0.5, max_grad_norm 0.5,
+        /// cliprange 0.2), on MuJoCo `defaults.mujoco()` and VecNormalize (`run.py`).
+        /// The SB2 zoo's `nminibatches` k is `batch_size` = n_envs·n_steps/k.
+        /// The toy problem (§3 of the paper) ran Spinning Up's PPO: the spinup preset.
+        static func paperEntry(env: String) throws -> Config {
+            if PaperSetup.isToy(env) {
+                var c = try preset(.spinup, env: env)
+                c.totalTimesteps = PaperSetup.toyBudget
+                c.timeoutTerminal = try PaperSetup.spinningUpTimeoutTerminal(env: env)
+                return c
+            }
+            var c = Config()      // defaults.mujoco() + VecNormalize
+            c.timeoutTerminal = true
+            switch env {
+            case _ where PaperSetup.isPendulum(env):
+                // SB2 zoo ppo2.yml Pendulum-v0: n_envs 8, n_timesteps 2e6, n_steps 2048,
+                // nminibatches 32, lam 0.95, gamma 0.99, noptepochs 10, ent_coef 0,
+                // learning_rate 3e-4 (constant), cliprange 0.2; no `normalize`.
+                c.nEnvs = 8; c.nSteps = 2048; c.batchSize = 2048 * 8 / 32; c.gaeLambda = 0.95; c.gamma = 0.99
+                c.nEpochs = 10; c.entCoef = 0; c.learningRate = 3e-4; c.annealLR = false
+                c.clipRange = 0.2; c.clipRangeVF = 0.2
+                c.normalizeObservations = false; c.normalizeRewards = false; c.totalTimesteps = 2_000_000
+            case "Acrobot-v1":
+                // SB2 zoo ppo2.yml Acrobot-v1: normalize, n_envs 16, n_timesteps 1e6, n_steps 256,
+                // nminibatches 8, lam 0.94, gamma 0.99, noptepochs 4, ent_coef 0; lr: ppo2's 3e-4 constant.
+                c.normalizeObservations = true; c.normalizeRewards = true
+                c.nEnvs = 16; c.nSteps = 256; c.batchSize = 256 * 16 / 8; c.gaeLambda = 0.94; c.gamma = 0.99
+                c.nEpochs = 4; c.entCoef = 0; c.learningRate = 3e-4; c.annealLR = false
+                c.totalTimesteps = 1_000_000
+            case _ where env.hasPrefix("HalfCheetah"):
+                // SB2 zoo ppo2.yml HalfCheetah-v2: normalize, n_envs 1, n_timesteps 2e6, n_steps 2048,
+                // nminibatches 32, lam 0.95, gamma 0.99, noptepochs 10, ent_coef 0,
+                // learning_rate lin_3e-4, cliprange 0.2, cliprange_vf -1 (no value clipping).
+                c.normalizeObservations = true; c.normalizeRewards = true
+                c.nEnvs = 1; c.nSteps = 2048; c.batchSize = 64; c.gaeLambda = 0.95; c.gamma = 0.99
+                c.nEpochs = 10; c.entCoef = 0; c.learningRate = 3e-4; c.annealLR = true; c.clipRange = 0.2
+                c.clipRangeVF = -1; c.totalTimesteps = 2_000_000
+            default:
+                // Reacher-v2, Ant-v2: the SB2 zoo has only the Bullet versions: Baselines'
+                // defaults.mujoco() + VecNormalize, run.py's 1e6 steps.
+                c.totalTimesteps = PaperSetup.baselinesBudget
             }
             return c
         }
@@ -119,10 +185,13 @@ public final class PPO: Agent {
             c.clipRange = 0.2; c.clipRangeVF = -1; c.entCoef = 0; c.vfCoef = 0.5; c.maxGradNorm = 0.5
             c.learningRate = 3e-4; c.annealLR = false; c.adamEpsilon = 1e-5
             c.normalizeObservations = false; c.normalizeRewards = false; c.logStdInit = 0
+            c.valueLossHalf = false          // SB3: vf_coef · F.mse_loss
             return c
         }
 
-        /// The RL Zoo's entry for `env`, or nil (rl-facts.md §2 says which zoo each comes from).
+        /// The RL Zoo's entry for `env`, or nil: SB3 zoo v1.0 (DLR-RM/rl-baselines3-zoo
+        /// tag v1.0, `hyperparams/ppo.yml`), rl-zoo3 2.9.2 (`rl_zoo3/hyperparams/ppo.yml`) or
+        /// the SB2 rl-baselines-zoo (`hyperparams/ppo2.yml`), as each case says.
         static func zooEntry(env: String) -> Config? {
             var c = sb3
             switch env {
@@ -148,6 +217,7 @@ public final class PPO: Agent {
                 c.nEnvs = 1; c.nSteps = 2048; c.batchSize = 64; c.gaeLambda = 0.95; c.gamma = 0.99
                 c.nEpochs = 10; c.entCoef = 0; c.learningRate = 3e-4; c.annealLR = true; c.clipRange = 0.2
                 c.clipRangeVF = -1; c.totalTimesteps = 2_000_000
+                c.valueLossHalf = true        // SB2's PPO2 keeps Baselines' ½
             case _ where env.hasPrefix("Reacher"):
                 // rl-zoo3 Reacher-v2.
                 c.normalizeObservations = true; c.normalizeRewards = true
@@ -164,68 +234,46 @@ public final class PPO: Agent {
         }
 
         /// Rejects values the algorithm cannot run with, naming the key.
-        func validate() throws {
-            func bad(_ key: String, _ value: Any, _ expected: String) -> AgentError {
-                .badValue(key: key, value: "\(value)", expected: expected)
-            }
-            guard nSteps > 0 else { throw bad("n_steps", nSteps, "a positive integer") }
-            guard nEnvs > 0 else { throw bad("n_envs", nEnvs, "a positive integer") }
-            guard batchSize > 0 else { throw bad("batch_size", batchSize, "a positive integer") }
-            guard nEpochs >= 0 else { throw bad("n_epochs", nEpochs, "a non-negative integer") }
-            guard (0...1).contains(gamma) else { throw bad("gamma", gamma, "a number in [0, 1]") }
-            guard (0...1).contains(gaeLambda) else { throw bad("gae_lambda", gaeLambda, "a number in [0, 1]") }
-            guard clipRange > 0 else { throw bad("clip_range", clipRange, "a positive number") }
-            guard learningRate >= 0 else { throw bad("learning_rate", learningRate, "a non-negative number") }
-            guard totalTimesteps > 0 else { throw bad("total_timesteps", totalTimesteps, "a positive integer") }
-            guard adamEpsilon > 0 else { throw bad("adam_epsilon", adamEpsilon, "a positive number") }
+        public func validate() throws {
+            guard nSteps > 0 else { throw badValue("n_steps", nSteps, "a positive integer") }
+            guard nEnvs > 0 else { throw badValue("n_envs", nEnvs, "a positive integer") }
+            guard batchSize > 0 else { throw badValue("batch_size", batchSize, "a positive integer") }
+            guard nEpochs >= 0 else { throw badValue("n_epochs", nEpochs, "a non-negative integer") }
+            guard (0...1).contains(gamma) else { throw badValue("gamma", gamma, "a number in [0, 1]") }
+            guard (0...1).contains(gaeLambda) else { throw badValue("gae_lambda", gaeLambda, "a number in [0, 1]") }
+            guard clipRange > 0 else { throw badValue("clip_range", clipRange, "a positive number") }
+            guard learningRate >= 0 else { throw badValue("learning_rate", learningRate, "a non-negative number") }
+            guard totalTimesteps > 0 else { throw badValue("total_timesteps", totalTimesteps, "a positive integer") }
+            guard adamEpsilon > 0 else { throw badValue("adam_epsilon", adamEpsilon, "a positive number") }
         }
     }
 
-    public let spec: RunSpec
     public let config: Config
-    public private(set) var stepsDone = 0
-    public var configJSON: String { canonicalJSON(config) }
 
     // Networks and optimisers. Three Adams with one learning rate are one Adam
     // over the concatenated parameters (Adam is elementwise); `vf_learning_rate`
     // may give the value network its own rate (Spinning Up).
-    var policy: StochasticPolicy
-    var value: MLP
+    public internal(set) var policy: StochasticPolicy
+    public internal(set) var value: MLP
     var policyAdam: Adam
     var logStdAdam: Adam
     var valueAdam: Adam
-    var buffer: RolloutBuffer
-    let collector: RolloutCollector
     /// Updates done (Baselines' `update` − 1): drives the learning-rate schedule.
     var updates = 0
     /// Draws the minibatch permutations.
     var shuffleRng: Xoshiro256
     let work: UpdateScratch
 
-    public init(spec: RunSpec, config: Config) throws {
-        try config.validate()
-        try validateHiddenSizes(spec)
-        let entry = try EnvRegistry.entry(spec.env)
-        self.spec = spec
+    public init(spec: RunSpec, config: Config, observationCount: Int, actionSpace: Space) throws {
         self.config = config
-        var initRng = Xoshiro256(seed: spec.seed, stream: 1)
-        policy = StochasticPolicy(observationCount: entry.observationCount, actionSpace: entry.actionSpace,
-                                  hidden: spec.actorHidden, activation: config.activation,
-                                  logStdInit: Float(config.logStdInit), orthoInit: config.orthoInit, rng: &initRng)
-        var valueRng = Xoshiro256(seed: spec.seed, stream: 2)
-        value = makeValueNetwork(observationCount: entry.observationCount, hidden: spec.criticHidden,
-                                 activation: config.activation, orthoInit: config.orthoInit, rng: &valueRng)
+        (policy, value) = makePolicyAndValue(spec: spec, observationCount: observationCount, actionSpace: actionSpace,
+                                             activation: config.activation, logStdInit: config.logStdInit,
+                                             orthoInit: config.orthoInit)
         let lr = Float(config.learningRate), vlr = Float(config.vfLearningRate < 0 ? config.learningRate : config.vfLearningRate)
         let eps = Float(config.adamEpsilon)
         policyAdam = Adam(parameterCount: policy.net.parameterCount, learningRate: lr, epsilon: eps)
         logStdAdam = Adam(parameterCount: policy.logStdGradient.count, learningRate: lr, epsilon: eps)
         valueAdam = Adam(parameterCount: value.parameterCount, learningRate: vlr, epsilon: eps)
-        buffer = RolloutBuffer(stepsPerEnv: config.nSteps, envCount: config.nEnvs,
-                               observationCount: entry.observationCount, actionCount: policy.actionFloats,
-                               gamma: config.gamma, lambda: config.gaeLambda)
-        collector = try RolloutCollector(envID: spec.env, envCount: config.nEnvs, seed: spec.seed, policy: policy,
-                                         value: value, normalizeObservations: config.normalizeObservations,
-                                         normalizeRewards: config.normalizeRewards, gamma: config.gamma)
         shuffleRng = Xoshiro256(seed: spec.seed, stream: 4)
         work = UpdateScratch(batch: min(config.batchSize, config.rolloutSize), rollout: config.rolloutSize,
                              policy: policy, value: value)
@@ -233,21 +281,11 @@ public final class PPO: Agent {
 
     // MARK: - Algorithm
 
-    /// One step of every environment; when that fills the rollout, the update runs.
-    public func trainStep(metrics: MetricsSink) {
-        let full = collector.step(policy: policy, value: value, buffer: &buffer, metrics: metrics, stepsDone: stepsDone)
-        stepsDone += config.nEnvs
-        if full {
-            update(metrics: metrics)
-            buffer.reset()
-        }
-    }
-
     /// What one minibatch step reports.
     struct PolicyDiagnostics { var loss: Float = 0, kl: Float = 0, clipFraction: Float = 0, entropy: Float = 0 }
 
     /// `n_epochs` passes of shuffled minibatches over the rollout (Baselines `ppo2.learn`'s inner loops).
-    func update(metrics: MetricsSink) {
+    public mutating func update(_ buffer: RolloutBuffer, step: Int, metrics: MetricsSink) {
         // Linear annealing: lr·f with f = 1 − (update − 1)/n_updates (Baselines).
         let nUpdates = max(config.totalTimesteps / config.rolloutSize, 1)
         let fraction = config.annealLR ? max(1 - Double(updates) / Double(nUpdates), 0) : 1
@@ -288,7 +326,6 @@ public final class PPO: Agent {
                 start += m
             }
         }
-        let step = stepsDone
         if policySteps > 0 {
             let k = Double(policySteps)
             metrics.record("loss/policy", step: step, value: Double(sums.loss) / k)
@@ -304,7 +341,7 @@ public final class PPO: Agent {
     /// Clipped surrogate (Schulman et al. 2017, eq. 7), minus the entropy bonus (eq. 9):
     ///     L = mean max(−Â·r, −Â·clip(r, 1 − ε, 1 + ε)) − c₂·H,  r = π(a|o)/π_old(a|o).
     /// Accumulates ∂L/∂θ into the policy's gradients.
-    func policyLoss(batch m: Int) -> PolicyDiagnostics {
+    mutating func policyLoss(batch m: Int) -> PolicyDiagnostics {
         let w = work
         let out = policy.net.forward(w.observations.p, batch: m, workspace: w.policyWorkspace)
         policy.logProbs(output: out, actions: w.actions.p, batch: m, scratch: w.policyScratch, into: w.logProbs.p)
@@ -331,12 +368,14 @@ public final class PPO: Agent {
     }
 
     /// Value loss ½·mean max((V − R)², (V_clip − R)²), V_clip = V_old + clip(V − V_old, ±ε_vf)
-    /// (Baselines ppo2), or ½·mean (V − R)² without value clipping; scaled by c₁ in the
-    /// gradient. Accumulates into the value network's gradients; returns the unscaled loss.
-    func valueLoss(batch m: Int) -> Float {
+    /// (Baselines ppo2), or ½·mean (V − R)² without value clipping; without the ½ when
+    /// `value_loss_half` is off (SB3); scaled by c₁ in the gradient. Accumulates into
+    /// the value network's gradients; returns the loss before c₁.
+    mutating func valueLoss(batch m: Int) -> Float {
         let w = work
         let v = value.forward(w.observations.p, batch: m, workspace: w.valueWorkspace)
-        let c = Float(config.clipRangeVF), scale = Float(config.vfCoef) / Float(m)
+        let half: Float = config.valueLossHalf ? 0.5 : 1
+        let c = Float(config.clipRangeVF), scale = 2 * half * Float(config.vfCoef) / Float(m)
         var loss: Float = 0
         for r in 0..<m {
             let target = w.targets[r], vOld = w.oldValues[r]
@@ -355,51 +394,28 @@ public final class PPO: Agent {
             }
         }
         value.backward(outputGradient: w.valueGradient.p, workspace: w.valueWorkspace)
-        return 0.5 * loss / Float(m)
+        return half * loss / Float(m)
     }
 
     // MARK: - Plumbing
 
-    /// The deterministic action for a raw observation (tests and probes).
-    func deterministicAction(_ raw: [Float]) -> [Float] {
-        Agents.deterministicAction(policy: policy, collector: collector, raw: raw)
-    }
-
-    public func evaluate(episodes: Int, seed: UInt64) -> [Double] {
-        evaluateDeterministic(policy: policy, envID: spec.env, collector: collector, episodes: episodes, seed: seed)
-    }
-
     public func stateDict() -> StateDict {
         var s = StateDict()
-        s.setIdentity(spec: spec, configJSON: configJSON)
-        s.set("weights/policy", network: policy.net)
-        s.floats["weights/log_std"] = policy.gaussian?.logStd ?? []
-        s.set("weights/value", network: value)
+        s.setNetworks(policy: policy, value: value)
         s.set("optimizer/policy", adam: policyAdam)
         s.set("optimizer/log_std", adam: logStdAdam)
         s.set("optimizer/value", adam: valueAdam)
-        s.merge(buffer.stateDict(), prefix: "rollout")
-        s.merge(collector.stateDict(), prefix: "collector")
-        s.setInteger("counters/steps", stepsDone)
         s.setInteger("counters/updates", updates)
         s.set("rng/shuffle", rng: shuffleRng)
         return s
     }
 
-    public func load(_ s: StateDict) throws {
-        try s.checkIdentity(spec: spec, configJSON: configJSON)
-        try s.restore("weights/policy", into: &policy.net)
-        if policy.gaussian != nil { policy.gaussian!.logStd = try s.float("weights/log_std", count: policy.logStdGradient.count) }
-        try s.restore("weights/value", into: &value)
+    public mutating func load(_ s: StateDict) throws {
+        try s.restoreNetworks(policy: &policy, value: &value)
         try s.restore("optimizer/policy", into: &policyAdam)
         try s.restore("optimizer/log_std", into: &logStdAdam)
         try s.restore("optimizer/value", into: &valueAdam)
-        try buffer.load(s.subset("rollout"))
-        try collector.load(s.subset("collector"))
-        stepsDone = try s.integer("counters/steps")
         updates = try s.integer("counters/updates")
-        try checkOnPolicyCounters(steps: stepsDone, updates: updates, rowsPerEnv: buffer.t, envCount: config.nEnvs,
-                                  rolloutSize: config.rolloutSize)
         shuffleRng = try s.rng("rng/shuffle")
     }
 }

@@ -15,7 +15,8 @@ import Envs
 public struct SAC: OffPolicyLearner {
     // MARK: - Config
 
-    /// Every SAC hyper-parameter, with Spinning Up's defaults (rl-facts.md §3).
+    /// Every SAC hyper-parameter, with Spinning Up's defaults
+    /// (openai/spinningup @ 038665d, `spinup/algos/pytorch/sac/sac.py`).
     public struct Config: OffPolicyConfig, Codable, Sendable, Equatable {
         /// Replay buffer capacity in transitions. Spinning Up: 1e6.
         public var replaySize = 1_000_000
@@ -43,6 +44,10 @@ public struct SAC: OffPolicyLearner {
         public var numTestEpisodes = 10
         /// Env steps per metrics window. Asym's choice: 1000.
         public var logEvery = 1_000
+        /// Store time-outs as terminal (see `OffPolicyConfig.timeoutTerminal`). false.
+        public var timeoutTerminal = false
+        /// The step budget. Spinning Up: epochs 100 × steps_per_epoch 4000.
+        public var totalSteps = PaperSetup.spinningUpOffPolicyBudget
 
         public init() {}
 
@@ -51,32 +56,68 @@ public struct SAC: OffPolicyLearner {
             case targetEntropy = "target_entropy", batchSize = "batch_size"
             case startSteps = "start_steps", updateAfter = "update_after", updateEvery = "update_every"
             case numTestEpisodes = "num_test_episodes", logEvery = "log_every"
+            case timeoutTerminal = "timeout_terminal", totalSteps = "total_steps"
         }
     }
 
     /// Defaults for `preset` on `env`.
     ///
     /// - spinup: Spinning Up's defaults (fixed α = 0.2); target_entropy −|A| (unused unless auto_alpha).
-    /// - zoo: SB3's SAC library defaults (rl-facts.md §2d: lr 3e-4, buffer 1e6,
-    ///   learning_starts 100, batch 256, τ 0.005, γ 0.99, train_freq 1,
+    /// - zoo, tuned: SB3's SAC library defaults (`stable_baselines3/sac/sac.py`: lr 3e-4,
+    ///   buffer 1e6, learning_starts 100, batch 256, τ 0.005, γ 0.99, train_freq 1,
     ///   gradient_steps 1, ent_coef 'auto' starting at α = 1, target entropy −|A|),
-    ///   overridden per environment: Pendulum-v0, SB3 zoo v1.0: lr 1e-3, train_freq
-    ///   1 episode with gradient_steps −1 (200 every 200); Pendulum-v1, rl-zoo3 2.9.2:
-    ///   lr 1e-3; HalfCheetah/Ant, rl-zoo3 2.9.2: learning_starts 1e4.
-    ///   Not reproduced: v1.0's gSDE exploration (use_sde, log_std_init −2).
+    ///   overridden per environment: Pendulum-v0, SB3 zoo v1.0 `hyperparams/sac.yml`:
+    ///   lr 1e-3, train_freq 1 episode with gradient_steps −1 (200 every 200), 2e4 steps;
+    ///   Pendulum-v1, rl-zoo3 2.9.2: lr 1e-3; HalfCheetah/Ant, rl-zoo3 2.9.2:
+    ///   learning_starts 1e4, 1e6 steps. Not reproduced: v1.0's gSDE exploration.
+    /// - paper: see `paperPreset(env:)`.
     ///   For discrete action spaces (no zoo entry exists) see `DiscreteSAC.preset`.
-    public static func preset(_ preset: Preset, env: String) -> Config {
+    public static func preset(_ preset: Preset, env: String) throws -> Config {
         var c = Config()
-        let actionDims = (try? EnvRegistry.entry(env).actionSpace.flatCount) ?? 1
-        c.targetEntropy = -Double(actionDims)
-        guard preset == .zoo else { return c }
-        c.lr = 3e-4; c.replaySize = 1_000_000; c.startSteps = 100; c.updateAfter = 100; c.batchSize = 256
-        c.polyak = 0.995; c.gamma = 0.99; c.updateEvery = 1; c.alpha = 1; c.autoAlpha = true
+        c.targetEntropy = -Double(try EnvRegistry.entry(env).actionSpace.flatCount)
+        switch preset {
+        case .spinup: break
+        case .paper: return try paperPreset(env: env, targetEntropy: c.targetEntropy)
+        case .zoo, .tuned:
+            c.lr = 3e-4; c.replaySize = 1_000_000; c.startSteps = 100; c.updateAfter = 100; c.batchSize = 256
+            c.polyak = 0.995; c.gamma = 0.99; c.updateEvery = 1; c.alpha = 1; c.autoAlpha = true
+            c.totalSteps = zooOffPolicyBudget(env: env)
+            switch env {
+            case "Pendulum-v0": c.lr = 1e-3; c.updateEvery = 200
+            case "Pendulum-v1": c.lr = 1e-3
+            case _ where PaperSetup.isLocomotion(env): c.startSteps = 10_000; c.updateAfter = 10_000
+            default: break
+            }
+        }
+        return c
+    }
+
+    /// The paper's SAC: Spinning Up's code and defaults, time-outs terminal below
+    /// max_ep_len 1000, and the SB2 zoo (`hyperparams/sac.yml`) where it has an entry.
+    /// `ent_coef: auto` is not taken: Spinning Up's SAC has no α tuning, so the code the
+    /// paper names could not have used it; α stays Spinning Up's fixed 0.2.
+    static func paperPreset(env: String, targetEntropy: Double) throws -> Config {
+        var c = Config()
+        c.targetEntropy = targetEntropy
+        c.timeoutTerminal = try PaperSetup.spinningUpTimeoutTerminal(env: env)
         switch env {
-        case "Pendulum-v0": c.lr = 1e-3; c.updateEvery = 200
-        case "Pendulum-v1": c.lr = 1e-3
-        case _ where env.hasPrefix("HalfCheetah") || env.hasPrefix("Ant"): c.startSteps = 10_000; c.updateAfter = 10_000
-        default: break
+        case _ where PaperSetup.isPendulum(env):
+            // SB2 zoo sac.yml Pendulum-v0: n_timesteps 6e4, learning_starts 1000 (random
+            // actions and no updates before it: start_steps = update_after = 1000).
+            c.totalSteps = 60_000; c.startSteps = 1_000; c.updateAfter = 1_000
+        case _ where env.hasPrefix("HalfCheetah"):
+            // SB2 zoo sac.yml HalfCheetah-v2: 1e6 steps, lr 3e-4, buffer 1e6, batch 256,
+            // train_freq 1, gradient_steps 1, learning_starts 1e4 ([256,256] is the run spec's).
+            c.totalSteps = 1_000_000; c.lr = 3e-4; c.replaySize = 1_000_000; c.batchSize = 256
+            c.updateEvery = 1; c.startSteps = 10_000; c.updateAfter = 10_000
+        case _ where PaperSetup.isToy(env):
+            var d = DDPG.Config(); d.applyCAPSToyDefaults()
+            c.startSteps = d.startSteps; c.updateEvery = d.updateEvery; c.totalSteps = d.totalSteps
+        case _ where PaperSetup.isLocomotion(env):
+            // Ant-v2: only AntBulletEnv-v0 in the SB2 zoo: Spinning Up's defaults.
+            c.totalSteps = PaperSetup.locomotionBudget
+        default:
+            break   // Reacher-v2: only ReacherBulletEnv-v0 in the SB2 zoo: Spinning Up's defaults and budget.
         }
         return c
     }

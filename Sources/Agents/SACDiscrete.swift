@@ -38,8 +38,8 @@ public struct DiscreteSAC: OffPolicyLearner {
         /// Tune α towards `target_entropy` (Christodoulou 2019 does). Preset: true.
         public var autoAlpha = true
         /// Target entropy H̄ in nats. Christodoulou: 0.98 · log|A| (98% of the uniform
-        /// policy's entropy); the presets use 0.5 · log|A| (see `preset`).
-        public var targetEntropy = 0.5 * log(3.0)
+        /// policy's entropy); the presets set it from the environment's |A|.
+        public var targetEntropy = 0.98 * log(3.0)
         /// Minibatch size. Spinning Up: 100.
         public var batchSize = 100
         /// Steps of uniform random actions before the policy acts. Spinning Up: 10000.
@@ -52,6 +52,10 @@ public struct DiscreteSAC: OffPolicyLearner {
         public var numTestEpisodes = 10
         /// Env steps per metrics window. Asym's choice: 1000.
         public var logEvery = 1_000
+        /// Store time-outs as terminal (see `OffPolicyConfig.timeoutTerminal`). false.
+        public var timeoutTerminal = false
+        /// The step budget. Spinning Up's SAC: epochs 100 × steps_per_epoch 4000.
+        public var totalSteps = PaperSetup.spinningUpOffPolicyBudget
 
         public init() {}
 
@@ -60,38 +64,48 @@ public struct DiscreteSAC: OffPolicyLearner {
             case targetEntropy = "target_entropy", batchSize = "batch_size"
             case startSteps = "start_steps", updateAfter = "update_after", updateEvery = "update_every"
             case numTestEpisodes = "num_test_episodes", logEvery = "log_every"
+            case timeoutTerminal = "timeout_terminal", totalSteps = "total_steps"
         }
     }
 
-    /// Defaults for `preset` on `env`. Neither Spinning Up nor the RL Zoo has a
-    /// discrete SAC, so both presets start from the continuous SAC's (spinup:
-    /// Spinning Up's loop settings; zoo: SB3's SAC library defaults), with automatic
-    /// α. Target entropy: 0.5 · log|A|. Christodoulou's 0.98 · log|A| asks for a
-    /// nearly uniform policy, which on Acrobot (3 actions, reward only for
-    /// swinging up) keeps α large and learning slow; CleanRL's discrete SAC
-    /// lowers the factor to 0.89 for the same reason. Change it with --set target_entropy=….
+    /// Defaults for `preset` on `env`. Neither Spinning Up nor any RL Zoo has a
+    /// discrete SAC, so every preset takes Christodoulou's automatic α with target
+    /// entropy 0.98 · log|A| and builds the rest from the continuous SAC's:
     ///
-    /// Measured on Acrobot-v1 (AgentsTests): with automatic α (targets 0.2–1.07)
-    /// no training episode reached the goal within 80,000 steps: the policy stays
-    /// near uniform and random torques never swing the tip up. What learns is a
-    /// state-dependent policy from the first step with a small fixed α and a low
-    /// lr: `start_steps=0 lr=1e-4 auto_alpha=false alpha=0.003` reaches about
-    /// −116 after 30,000 steps and −93 after 40,000 ([64,64], seed 0). The zoo
-    /// preset for Acrobot-v1 is that setting — Asym's own, as the zoo has no
-    /// discrete SAC — so `--preset zoo` gives a discrete SAC that learns there.
-    public static func preset(_ preset: Preset, env: String) -> Config {
+    /// - spinup: Spinning Up's SAC loop settings (lr 1e-3, batch 100, …), α starting at 0.2.
+    /// - zoo: SB3's SAC library defaults (`SAC.preset(.zoo, …)`), α starting at 1.
+    /// - paper: Spinning Up's loop (the code the paper used for SAC) with
+    ///   Christodoulou's own values (arXiv 1910.07207, Table 1: lr 3e-4, batch 64,
+    ///   α learned from 1); time-outs terminal below max_ep_len 1000 (Acrobot: 500).
+    ///   How the paper ran SAC on Acrobot is not known.
+    /// - tuned: Asym's own setting for Acrobot-v1, found by us, from no library:
+    ///   `start_steps=0 lr=1e-4 auto_alpha=false alpha=0.003 update_every=1
+    ///   batch_size=128`. With automatic α (targets 0.2–1.07) no training episode
+    ///   reached the goal within 80,000 steps in our runs: the policy stays near
+    ///   uniform and random torques never swing the tip up. A small fixed α and a low
+    ///   lr, acting with the policy from the first step, reach about −116 after 30,000
+    ///   steps ([64,64], seed 0; the learning test in AgentsTests). Elsewhere tuned = zoo.
+    public static func preset(_ preset: Preset, env: String) throws -> Config {
+        guard case .discrete(let actions) = try EnvRegistry.entry(env).actionSpace else {
+            throw AgentError.unsupported("discrete SAC needs a Discrete action space (\(env) has a Box)")
+        }
         var c = Config()
-        let actions: Int
-        if case .discrete(let n)? = try? EnvRegistry.entry(env).actionSpace { actions = n } else { actions = 3 }
-        c.targetEntropy = 0.5 * log(Double(actions))
-        guard preset == .zoo else { return c }
-        let z = SAC.preset(.zoo, env: env)
-        c.lr = z.lr; c.replaySize = z.replaySize; c.startSteps = z.startSteps; c.updateAfter = z.updateAfter
-        c.batchSize = z.batchSize; c.polyak = z.polyak; c.gamma = z.gamma; c.updateEvery = z.updateEvery
-        c.alpha = z.alpha
-        if env == "Acrobot-v1" {
-            c.startSteps = 0; c.updateAfter = 1000; c.updateEvery = 1; c.batchSize = 128
-            c.lr = 1e-4; c.autoAlpha = false; c.alpha = 0.003
+        c.targetEntropy = 0.98 * log(Double(actions))
+        c.autoAlpha = true
+        switch preset {
+        case .spinup: break
+        case .paper:
+            c.lr = 3e-4; c.batchSize = 64; c.alpha = 1
+            c.timeoutTerminal = try PaperSetup.spinningUpTimeoutTerminal(env: env)
+        case .zoo, .tuned:
+            let z = try SAC.preset(.zoo, env: env)
+            c.lr = z.lr; c.replaySize = z.replaySize; c.startSteps = z.startSteps; c.updateAfter = z.updateAfter
+            c.batchSize = z.batchSize; c.polyak = z.polyak; c.gamma = z.gamma; c.updateEvery = z.updateEvery
+            c.alpha = z.alpha; c.totalSteps = z.totalSteps
+            if preset == .tuned && env == "Acrobot-v1" {
+                c.startSteps = 0; c.updateAfter = 1000; c.updateEvery = 1; c.batchSize = 128
+                c.lr = 1e-4; c.autoAlpha = false; c.alpha = 0.003
+            }
         }
         return c
     }

@@ -8,7 +8,8 @@ import Envs
 public struct TD3: OffPolicyLearner {
     // MARK: - Config
 
-    /// Every TD3 hyper-parameter, with Spinning Up's defaults (rl-facts.md §3).
+    /// Every TD3 hyper-parameter, with Spinning Up's defaults
+    /// (openai/spinningup @ 038665d, `spinup/algos/pytorch/td3/td3.py`).
     public struct Config: OffPolicyConfig, Codable, Sendable, Equatable {
         /// Replay buffer capacity in transitions. Spinning Up: 1e6.
         public var replaySize = 1_000_000
@@ -28,8 +29,11 @@ public struct TD3: OffPolicyLearner {
         public var updateAfter = 1_000
         /// Env steps between update rounds; each round is this many gradient steps. Spinning Up: 50.
         public var updateEvery = 50
-        /// Standard deviation of the Gaussian exploration noise, absolute. Spinning Up: 0.1.
+        /// Standard deviation of the Gaussian exploration noise. Spinning Up: 0.1.
         public var actNoise = 0.1
+        /// `act_noise`, `target_noise` and `noise_clip` are in [−1, 1] action units,
+        /// multiplied by the action limit (SB3); false: absolute (Spinning Up).
+        public var scaleNoiseByLimit = false
         /// Standard deviation σ̃ of the target policy smoothing noise. Spinning Up and Fujimoto et al.: 0.2.
         public var targetNoise = 0.2
         /// Bound c of the smoothing noise, clip(ε, −c, c). Spinning Up and Fujimoto et al.: 0.5.
@@ -40,6 +44,10 @@ public struct TD3: OffPolicyLearner {
         public var numTestEpisodes = 10
         /// Env steps per metrics window. Asym's choice: 1000.
         public var logEvery = 1_000
+        /// Store time-outs as terminal (see `OffPolicyConfig.timeoutTerminal`). false.
+        public var timeoutTerminal = false
+        /// The step budget. Spinning Up: epochs 100 × steps_per_epoch 4000.
+        public var totalSteps = PaperSetup.spinningUpOffPolicyBudget
 
         public init() {}
 
@@ -47,21 +55,63 @@ public struct TD3: OffPolicyLearner {
             case replaySize = "replay_size", gamma, polyak, piLr = "pi_lr", qLr = "q_lr", batchSize = "batch_size"
             case startSteps = "start_steps", updateAfter = "update_after", updateEvery = "update_every"
             case actNoise = "act_noise", targetNoise = "target_noise", noiseClip = "noise_clip"
+            case scaleNoiseByLimit = "scale_noise_by_limit"
             case policyDelay = "policy_delay", numTestEpisodes = "num_test_episodes", logEvery = "log_every"
+            case timeoutTerminal = "timeout_terminal", totalSteps = "total_steps"
         }
     }
 
-    /// Defaults for `preset` on `env`: the zoo entries are DDPG's (the SB3 zoo
-    /// lists DDPG and TD3 together; rl-facts.md §2b–2c), plus SB3's TD3 defaults
-    /// policy_delay 2, target_policy_noise 0.2, target_noise_clip 0.5.
-    public static func preset(_ preset: Preset, env: String) -> Config {
+    /// Defaults for `preset` on `env`.
+    ///
+    /// - spinup: Spinning Up's defaults.
+    /// - zoo, tuned: the zoo entries are DDPG's (the SB3 zoo lists DDPG and TD3 together,
+    ///   `hyperparams/td3.yml` = `ddpg.yml`; see `DDPG.preset`), plus SB3's TD3 defaults
+    ///   policy_delay 2, target_policy_noise 0.2, target_noise_clip 0.5, all noise in
+    ///   SB3's [−1, 1] action units.
+    /// - paper: see `paperPreset(env:)`.
+    public static func preset(_ preset: Preset, env: String) throws -> Config {
         var c = Config()
-        guard preset == .zoo else { return c }
-        let d = DDPG.preset(.zoo, env: env)
-        c.replaySize = d.replaySize; c.gamma = d.gamma; c.polyak = d.polyak; c.piLr = d.piLr; c.qLr = d.qLr
-        c.batchSize = d.batchSize; c.startSteps = d.startSteps; c.updateAfter = d.updateAfter
-        c.updateEvery = d.updateEvery; c.actNoise = d.actNoise
-        c.targetNoise = 0.2; c.noiseClip = 0.5; c.policyDelay = 2
+        switch preset {
+        case .spinup: break
+        case .paper: return try paperPreset(env: env)
+        case .zoo, .tuned:
+            let d = try DDPG.preset(.zoo, env: env)
+            c.replaySize = d.replaySize; c.gamma = d.gamma; c.polyak = d.polyak; c.piLr = d.piLr; c.qLr = d.qLr
+            c.batchSize = d.batchSize; c.startSteps = d.startSteps; c.updateAfter = d.updateAfter
+            c.updateEvery = d.updateEvery; c.actNoise = d.actNoise; c.scaleNoiseByLimit = d.scaleNoiseByLimit
+            c.totalSteps = d.totalSteps
+            c.targetNoise = 0.2; c.noiseClip = 0.5; c.policyDelay = 2
+        }
+        return c
+    }
+
+    /// The paper's TD3: Spinning Up's code and defaults (noise absolute), time-outs
+    /// terminal below max_ep_len 1000, and the SB2 zoo (`hyperparams/td3.yml`) where
+    /// it has an entry. SB2's `learning_starts` (random actions and no updates before
+    /// it, `stable_baselines/td3/td3.py`) sets both `start_steps` and `update_after`.
+    static func paperPreset(env: String) throws -> Config {
+        var c = Config()
+        c.timeoutTerminal = try PaperSetup.spinningUpTimeoutTerminal(env: env)
+        switch env {
+        case _ where PaperSetup.isPendulum(env):
+            // SB2 zoo td3.yml Pendulum-v0: n_timesteps 1e5, noise normal 0.1, learning_starts 1000.
+            c.totalSteps = 100_000; c.actNoise = 0.1; c.startSteps = 1_000; c.updateAfter = 1_000
+        case _ where env.hasPrefix("HalfCheetah"):
+            // SB2 zoo td3.yml HalfCheetah-v2: 1e6 steps, γ 0.99, buffer 1e6, noise normal 0.1,
+            // learning_starts 1e4, batch 100, lr 1e-3, train_freq = gradient_steps = 1000
+            // (Spinning Up's update_every is both). Its TimeFeatureWrapper is not reproduced.
+            c.totalSteps = 1_000_000; c.gamma = 0.99; c.replaySize = 1_000_000; c.actNoise = 0.1
+            c.startSteps = 10_000; c.updateAfter = 10_000; c.batchSize = 100; c.piLr = 1e-3; c.qLr = 1e-3
+            c.updateEvery = 1_000
+        case _ where PaperSetup.isToy(env):
+            var d = DDPG.Config(); d.applyCAPSToyDefaults()
+            c.startSteps = d.startSteps; c.updateEvery = d.updateEvery; c.actNoise = d.actNoise; c.totalSteps = d.totalSteps
+        case _ where PaperSetup.isLocomotion(env):
+            // Ant-v2: the SB2 zoo has AntBulletEnv-v0 only (another simulator): Spinning Up's defaults.
+            c.totalSteps = PaperSetup.locomotionBudget
+        default:
+            break   // Reacher-v2: only ReacherBulletEnv-v0 in the SB2 zoo: Spinning Up's defaults and budget.
+        }
         return c
     }
 
@@ -70,6 +120,8 @@ public struct TD3: OffPolicyLearner {
     public let config: Config
     let observationCount: Int, actionCount: Int
     let head: TanhDeterministicHead
+    /// One unit of noise per action dimension: the limit (`scale_noise_by_limit`) or 1.
+    let noiseUnit: [Float]
     /// μ_θ, Q_φ1, Q_φ2 and their targets.
     var actor: MLP, critic1: MLP, critic2: MLP
     var actorTarget: MLP, critic1Target: MLP, critic2Target: MLP
@@ -89,6 +141,7 @@ public struct TD3: OffPolicyLearner {
         self.observationCount = observationCount
         actionCount = limit.count
         head = TanhDeterministicHead(actionLimit: limit)
+        noiseUnit = config.scaleNoiseByLimit ? limit : [Float](repeating: 1, count: limit.count)
         actor = ActorCriticBuilder.deterministicActor(observationCount: observationCount, actionCount: actionCount,
                                                       hidden: actorHidden, rng: &rng)
         critic1 = ActorCriticBuilder.qFunction(observationCount: observationCount, actionCount: actionCount,
@@ -123,7 +176,12 @@ public struct TD3: OffPolicyLearner {
         let nextMu = actorTarget.forward(b.nextObservations, batch: n, workspace: actorWS)
         head.actions(netOutput: nextMu, batch: n, into: actions.pointer)
         let sigma = Float(config.targetNoise), c = Float(config.noiseClip)
-        for k in 0..<(n * a) { actions[k] += min(max(sigma * Float(rng.normal()), -c), c) }
+        for r in 0..<n {
+            for j in 0..<a {
+                let unit = noiseUnit[j]
+                actions[r * a + j] += min(max(sigma * unit * Float(rng.normal()), -c * unit), c * unit)
+            }
+        }
         clip(actions.pointer, batch: n, limit: head.actionLimit)
         // Clipped double-Q target.
         concatenate(b.nextObservations, actions.pointer, batch: n, observationCount: o, actionCount: a, into: criticInput.pointer)
@@ -198,7 +256,7 @@ public struct TD3: OffPolicyLearner {
         head.actions(netOutput: out, batch: 1, into: action)
         guard explore else { return }
         let sigma = Float(config.actNoise)
-        for j in 0..<actionCount { action[j] += sigma * Float(rng.normal()) }
+        for j in 0..<actionCount { action[j] += sigma * noiseUnit[j] * Float(rng.normal()) }
         clip(action, batch: 1, limit: head.actionLimit)
     }
 

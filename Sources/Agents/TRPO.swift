@@ -15,10 +15,15 @@ import Envs
 /// The Fisher-vector products are exact through the network (Gauss–Newton form):
 /// F·v = (1/N) Σ_rows Jᵀ M J v, with J·v from `MLP.jvp`, Jᵀ(·) from `MLP.backward`
 /// and M the Fisher of the distribution in its output coordinates.
-public final class TRPO: Agent {
+/// The agent around it (rollouts, evaluation, checkpoints) is `OnPolicyAgent`.
+public typealias TRPO = OnPolicyAgent<TRPOAlgorithm>
 
-    /// Every hyper-parameter, with Spinning Up's TRPO defaults (rl-facts.md §3).
-    public struct Config: Codable, Sendable, Equatable {
+/// TRPO's networks, optimiser and update; see `TRPO`.
+public struct TRPOAlgorithm: OnPolicyLearner {
+
+    /// Every hyper-parameter, with Spinning Up's TRPO defaults
+    /// (openai/spinningup @ 038665d, `spinup/algos/tf1/trpo/trpo.py`).
+    public struct Config: OnPolicyConfig {
         /// Steps per environment per update (Spinning Up `steps_per_epoch`: 4000).
         public var nSteps = 4000
         /// Parallel environments, stepped in lockstep. Spinning Up: 1.
@@ -60,6 +65,11 @@ public final class TRPO: Agent {
         public var orthoInit = false
         /// Value-function target: `reward_to_go` (Spinning Up) or `gae` (λ-return, sb3-contrib).
         public var valueTarget = ValueTarget.rewardToGo
+        /// Treat a time-limit truncation as terminal (no bootstrap), as Spinning Up did
+        /// below its max_ep_len 1000; false bootstraps V(o′) through it. false.
+        public var timeoutTerminal = false
+        /// The step budget. Spinning Up: epochs 50 × steps_per_epoch 4000.
+        public var totalSteps = PaperSetup.spinningUpOnPolicyBudget
 
         public init() {}
 
@@ -70,16 +80,26 @@ public final class TRPO: Agent {
             case vfBatchSize = "vf_batch_size", adamEpsilon = "adam_epsilon"
             case normalizeAdvantage = "normalize_advantage", normalizeObservations = "normalize_observations"
             case normalizeRewards = "normalize_rewards", logStdInit = "log_std_init", activation, orthoInit = "ortho_init"
-            case valueTarget = "value_target"
+            case valueTarget = "value_target", timeoutTerminal = "timeout_terminal", totalSteps = "total_steps"
         }
 
         public var rolloutSize: Int { nSteps * nEnvs }
+        public var budget: Int { totalSteps }
 
         /// The defaults a preset starts from: Spinning Up, or the RL Zoo (sb3-contrib TRPO).
-        public static func preset(_ preset: Preset, env: String) -> Config {
+        /// paper: TRPO is not in Table 1; the toy problem (§3) ran Spinning Up's TRPO, so
+        /// Spinning Up's defaults with its time-limit rule, and on the toy problem the
+        /// CAPS code's budget (`PaperSetup.toyBudget`).
+        public static func preset(_ preset: Preset, env: String) throws -> Config {
+            _ = try EnvRegistry.entry(env)    // unknown ids fail here
             switch preset {
             case .spinup: return Config()
-            case .zoo:
+            case .paper:
+                var c = Config()
+                c.timeoutTerminal = try PaperSetup.spinningUpTimeoutTerminal(env: env)
+                if PaperSetup.isToy(env) { c.totalSteps = PaperSetup.toyBudget }
+                return c
+            case .zoo, .tuned:
                 // sb3-contrib TRPO defaults: n_steps 2048, batch_size 128 (critic), cg_max_steps 15,
                 // cg_damping 0.1, shrinking 0.8 × 10, n_critic_updates 10, λ 0.95, target_kl 0.01, lr 1e-3.
                 var c = Config()
@@ -87,74 +107,57 @@ public final class TRPO: Agent {
                 c.dampingCoeff = 0.1; c.cgIters = 15; c.backtrackIters = 10; c.backtrackCoeff = 0.8
                 c.vfLR = 1e-3; c.trainVIters = 10; c.vfBatchSize = 128; c.adamEpsilon = 1e-5
                 c.logStdInit = 0; c.valueTarget = .gae; c.orthoInit = true
+                c.totalSteps = 1_000_000   // no entry: rl-zoo3's usual MuJoCo budget
                 switch env {
                 case "Pendulum-v0", "Pendulum-v1":
-                    // rl-zoo3 Pendulum-v1 (the only Pendulum entry); its gSDE is not implemented.
-                    c.nEnvs = 2; c.nSteps = 1024; c.gamma = 0.9; c.trainVIters = 15
+                    // rl-zoo3 2.9.2 `hyperparams/trpo.yml` Pendulum-v1 (the only Pendulum entry),
+                    // 1e5 steps; its gSDE is not implemented.
+                    c.nEnvs = 2; c.nSteps = 1024; c.gamma = 0.9; c.trainVIters = 15; c.totalSteps = 100_000
                 case "Acrobot-v1":
+                    // rl-zoo3 2.9.2 trpo.yml Acrobot-v1: normalize, n_envs 2, n_steps 1024, 1e5 steps.
                     c.normalizeObservations = true; c.normalizeRewards = true; c.nEnvs = 2; c.nSteps = 1024
+                    c.totalSteps = 100_000
+                case _ where PaperSetup.isToy(env): c.totalSteps = PaperSetup.toyBudget
                 default: break
                 }
                 return c
             }
         }
 
-        func validate() throws {
-            func bad(_ key: String, _ value: Any, _ expected: String) -> AgentError {
-                .badValue(key: key, value: "\(value)", expected: expected)
-            }
-            guard nSteps > 0 else { throw bad("n_steps", nSteps, "a positive integer") }
-            guard nEnvs > 0 else { throw bad("n_envs", nEnvs, "a positive integer") }
-            guard (0...1).contains(gamma) else { throw bad("gamma", gamma, "a number in [0, 1]") }
-            guard (0...1).contains(gaeLambda) else { throw bad("gae_lambda", gaeLambda, "a number in [0, 1]") }
-            guard delta > 0 else { throw bad("delta", delta, "a positive number") }
-            guard dampingCoeff >= 0 else { throw bad("damping_coeff", dampingCoeff, "a non-negative number") }
-            guard cgIters > 0 else { throw bad("cg_iters", cgIters, "a positive integer") }
-            guard backtrackIters > 0 else { throw bad("backtrack_iters", backtrackIters, "a positive integer") }
-            guard backtrackCoeff > 0 && backtrackCoeff < 1 else { throw bad("backtrack_coeff", backtrackCoeff, "a number in (0, 1)") }
-            guard trainVIters >= 0 else { throw bad("train_v_iters", trainVIters, "a non-negative integer") }
-            guard vfBatchSize >= 0 else { throw bad("vf_batch_size", vfBatchSize, "0 (whole rollout) or a positive integer") }
-            guard adamEpsilon > 0 else { throw bad("adam_epsilon", adamEpsilon, "a positive number") }
+        public func validate() throws {
+            guard nSteps > 0 else { throw badValue("n_steps", nSteps, "a positive integer") }
+            guard nEnvs > 0 else { throw badValue("n_envs", nEnvs, "a positive integer") }
+            guard (0...1).contains(gamma) else { throw badValue("gamma", gamma, "a number in [0, 1]") }
+            guard (0...1).contains(gaeLambda) else { throw badValue("gae_lambda", gaeLambda, "a number in [0, 1]") }
+            guard delta > 0 else { throw badValue("delta", delta, "a positive number") }
+            guard dampingCoeff >= 0 else { throw badValue("damping_coeff", dampingCoeff, "a non-negative number") }
+            guard cgIters > 0 else { throw badValue("cg_iters", cgIters, "a positive integer") }
+            guard backtrackIters > 0 else { throw badValue("backtrack_iters", backtrackIters, "a positive integer") }
+            guard backtrackCoeff > 0 && backtrackCoeff < 1 else { throw badValue("backtrack_coeff", backtrackCoeff, "a number in (0, 1)") }
+            guard trainVIters >= 0 else { throw badValue("train_v_iters", trainVIters, "a non-negative integer") }
+            guard vfBatchSize >= 0 else { throw badValue("vf_batch_size", vfBatchSize, "0 (whole rollout) or a positive integer") }
+            guard adamEpsilon > 0 else { throw badValue("adam_epsilon", adamEpsilon, "a positive number") }
+            guard totalSteps > 0 else { throw badValue("total_steps", totalSteps, "a positive integer") }
         }
     }
 
-    public let spec: RunSpec
     public let config: Config
-    public private(set) var stepsDone = 0
-    public var configJSON: String { canonicalJSON(config) }
-
-    var policy: StochasticPolicy
-    var value: MLP
+    public internal(set) var policy: StochasticPolicy
+    public internal(set) var value: MLP
     var valueAdam: Adam
-    var buffer: RolloutBuffer
-    let collector: RolloutCollector
     var updates = 0
     /// Draws the value minibatch permutations (unused with whole-rollout value steps).
     var shuffleRng: Xoshiro256
     let work: TRPOScratch
     let valueWork: UpdateScratch
 
-    public init(spec: RunSpec, config: Config) throws {
-        try config.validate()
-        try validateHiddenSizes(spec)
-        let entry = try EnvRegistry.entry(spec.env)
-        self.spec = spec
+    public init(spec: RunSpec, config: Config, observationCount: Int, actionSpace: Space) throws {
         self.config = config
-        var initRng = Xoshiro256(seed: spec.seed, stream: 1)
-        policy = StochasticPolicy(observationCount: entry.observationCount, actionSpace: entry.actionSpace,
-                                  hidden: spec.actorHidden, activation: config.activation,
-                                  logStdInit: Float(config.logStdInit), orthoInit: config.orthoInit, rng: &initRng)
-        var valueRng = Xoshiro256(seed: spec.seed, stream: 2)
-        value = makeValueNetwork(observationCount: entry.observationCount, hidden: spec.criticHidden,
-                                 activation: config.activation, orthoInit: config.orthoInit, rng: &valueRng)
+        (policy, value) = makePolicyAndValue(spec: spec, observationCount: observationCount, actionSpace: actionSpace,
+                                             activation: config.activation, logStdInit: config.logStdInit,
+                                             orthoInit: config.orthoInit)
         valueAdam = Adam(parameterCount: value.parameterCount, learningRate: Float(config.vfLR),
                          epsilon: Float(config.adamEpsilon))
-        buffer = RolloutBuffer(stepsPerEnv: config.nSteps, envCount: config.nEnvs,
-                               observationCount: entry.observationCount, actionCount: policy.actionFloats,
-                               gamma: config.gamma, lambda: config.gaeLambda)
-        collector = try RolloutCollector(envID: spec.env, envCount: config.nEnvs, seed: spec.seed, policy: policy,
-                                         value: value, normalizeObservations: config.normalizeObservations,
-                                         normalizeRewards: config.normalizeRewards, gamma: config.gamma)
         shuffleRng = Xoshiro256(seed: spec.seed, stream: 4)
         let n = config.rolloutSize
         work = TRPOScratch(rollout: n, policy: policy)
@@ -164,21 +167,12 @@ public final class TRPO: Agent {
 
     // MARK: - Algorithm
 
-    public func trainStep(metrics: MetricsSink) {
-        let full = collector.step(policy: policy, value: value, buffer: &buffer, metrics: metrics, stepsDone: stepsDone)
-        stepsDone += config.nEnvs
-        if full {
-            update(metrics: metrics)
-            buffer.reset()
-        }
-    }
-
     /// The outcome of the line search.
     struct LineSearch { var accepted: Bool; var backtracks: Int; var kl: Float; var loss: Float }
 
     /// One TRPO update (Spinning Up `trpo.update`): natural gradient step on the
     /// policy with a backtracking line search, then value regression.
-    func update(metrics: MetricsSink) {
+    public mutating func update(_ buffer: RolloutBuffer, step: Int, metrics: MetricsSink) {
         updates += 1
         let n = buffer.capacity, w = work
         // Advantages, normalised over the whole rollout.
@@ -188,7 +182,7 @@ public final class TRPO: Agent {
         // 1. The old policy: one forward at θ_old keeps the activations J·v and Jᵀ need.
         let lossOld = buffer.observations.withUnsafeBufferPointer { obs in
             buffer.actions.withUnsafeBufferPointer { act in
-                forwardOld(observations: obs.baseAddress!, actions: act.baseAddress!, batch: n)
+                forwardOld(observations: obs.baseAddress!, actions: act.baseAddress!, batch: n, rollout: buffer)
             }
         }
         let entropy = policy.meanEntropy(batch: n, scratch: w.policyScratch)
@@ -207,11 +201,11 @@ public final class TRPO: Agent {
         let alpha = Float((2 * config.delta / (dot(x, hx) + 1e-8)).squareRoot())
         // 4. Backtracking line search on θ = θ_old − α·coeff^k·x.
         let old = flatParameters()
-        let search = backtrackingLineSearch(old: old, direction: x, stepSize: alpha, lossOld: lossOld, batch: n)
+        let search = backtrackingLineSearch(old: old, direction: x, stepSize: alpha, lossOld: lossOld, batch: n,
+                                            rollout: buffer)
         // 5. Value regression.
-        let valueLoss = fitValue(batch: n)
+        let valueLoss = fitValue(batch: n, rollout: buffer)
 
-        let step = stepsDone
         metrics.record("loss/policy", step: step, value: Double(lossOld))
         metrics.record("loss/value", step: step, value: Double(valueLoss))
         metrics.record("train/kl", step: step, value: Double(search.kl))
@@ -223,7 +217,8 @@ public final class TRPO: Agent {
     /// Forward at θ_old over the rollout: keeps the outputs (μ or logits), log σ
     /// and log-softmax of the old distribution, and returns the surrogate loss
     /// L(θ_old) = −mean r·Â (r = π/π_old, ≈ 1 up to rounding against the acting-time log π).
-    func forwardOld(observations: UnsafePointer<Float>, actions: UnsafePointer<Float>, batch n: Int) -> Float {
+    func forwardOld(observations: UnsafePointer<Float>, actions: UnsafePointer<Float>, batch n: Int,
+                    rollout buffer: RolloutBuffer) -> Float {
         let w = work, k = policy.outputCount
         let out = policy.net.forward(observations, batch: n, workspace: w.policyWorkspace)
         w.oldOutput.p.update(from: out, count: n * k)
@@ -240,7 +235,7 @@ public final class TRPO: Agent {
     /// M in output coordinates: Gaussian μ → 1/σ² (diagonal), log σ → 2 (and no
     /// cross terms; log σ's Jacobian is the identity for every row, so its block is 2·v);
     /// categorical logits → diag(p) − ppᵀ.
-    func fisherVectorProduct(_ v: [Float], batch n: Int) -> [Float] {
+    mutating func fisherVectorProduct(_ v: [Float], batch n: Int) -> [Float] {
         let w = work, k = policy.outputCount, p = policy.net.parameterCount
         var out = [Float](repeating: 0, count: v.count)
         let jv = v.withUnsafeBufferPointer { policy.net.jvp(direction: $0.baseAddress!, workspace: w.policyWorkspace) }
@@ -276,12 +271,12 @@ public final class TRPO: Agent {
     /// Tries θ_old − α·coeff^k·x for k = 0, 1, …; accepts the first step whose mean
     /// KL(old ‖ new) ≤ δ and whose surrogate loss does not exceed L(θ_old)
     /// (Spinning Up); if none passes, keeps θ_old.
-    func backtrackingLineSearch(old: [Float], direction x: [Float], stepSize alpha: Float, lossOld: Float,
-                                batch n: Int) -> LineSearch {
+    mutating func backtrackingLineSearch(old: [Float], direction x: [Float], stepSize alpha: Float, lossOld: Float,
+                                         batch n: Int, rollout buffer: RolloutBuffer) -> LineSearch {
         var coefficient: Float = 1
         for k in 0..<config.backtrackIters {
             setFlatParameters(old, minus: x, times: alpha * coefficient)
-            let (kl, loss) = evaluateCandidate(batch: n)
+            let (kl, loss) = evaluateCandidate(batch: n, rollout: buffer)
             if kl <= Float(config.delta) && loss <= lossOld {
                 return LineSearch(accepted: true, backtracks: k, kl: kl, loss: loss)
             }
@@ -292,7 +287,7 @@ public final class TRPO: Agent {
     }
 
     /// Mean KL(old ‖ θ) and L(θ) over the rollout at the current parameters.
-    func evaluateCandidate(batch n: Int) -> (kl: Float, loss: Float) {
+    func evaluateCandidate(batch n: Int, rollout buffer: RolloutBuffer) -> (kl: Float, loss: Float) {
         let w = work
         var kl: Float = 0, loss: Float = 0
         buffer.observations.withUnsafeBufferPointer { obs in
@@ -315,7 +310,7 @@ public final class TRPO: Agent {
 
     /// `train_v_iters` passes of Adam on mean (V(o) − R)² (whole rollout, or
     /// shuffled minibatches of `vf_batch_size`). Returns the loss before fitting.
-    func fitValue(batch n: Int) -> Float {
+    mutating func fitValue(batch n: Int, rollout buffer: RolloutBuffer) -> Float {
         let vw = valueWork, bs = vw.observations.count / max(buffer.observationCount, 1)
         var lossBefore: Float = 0
         for pass in 0..<max(config.trainVIters, 1) {
@@ -352,7 +347,7 @@ public final class TRPO: Agent {
     func flatParameters() -> [Float] { policy.net.parameters + (policy.gaussian?.logStd ?? []) }
 
     /// θ ← base − scale·direction over the flat (network, log σ) vector.
-    func setFlatParameters(_ base: [Float], minus direction: [Float], times scale: Float) {
+    mutating func setFlatParameters(_ base: [Float], minus direction: [Float], times scale: Float) {
         let p = policy.net.parameterCount
         policy.net.parameters.withUnsafeMutableBufferPointer { params in
             for i in 0..<p { params[i] = base[i] - scale * direction[i] }
@@ -362,42 +357,19 @@ public final class TRPO: Agent {
         }
     }
 
-    /// The deterministic action for a raw observation (tests and probes).
-    func deterministicAction(_ raw: [Float]) -> [Float] {
-        Agents.deterministicAction(policy: policy, collector: collector, raw: raw)
-    }
-
-    public func evaluate(episodes: Int, seed: UInt64) -> [Double] {
-        evaluateDeterministic(policy: policy, envID: spec.env, collector: collector, episodes: episodes, seed: seed)
-    }
-
     public func stateDict() -> StateDict {
         var s = StateDict()
-        s.setIdentity(spec: spec, configJSON: configJSON)
-        s.set("weights/policy", network: policy.net)
-        s.floats["weights/log_std"] = policy.gaussian?.logStd ?? []
-        s.set("weights/value", network: value)
+        s.setNetworks(policy: policy, value: value)
         s.set("optimizer/value", adam: valueAdam)
-        s.merge(buffer.stateDict(), prefix: "rollout")
-        s.merge(collector.stateDict(), prefix: "collector")
-        s.setInteger("counters/steps", stepsDone)
         s.setInteger("counters/updates", updates)
         s.set("rng/shuffle", rng: shuffleRng)
         return s
     }
 
-    public func load(_ s: StateDict) throws {
-        try s.checkIdentity(spec: spec, configJSON: configJSON)
-        try s.restore("weights/policy", into: &policy.net)
-        if policy.gaussian != nil { policy.gaussian!.logStd = try s.float("weights/log_std", count: policy.logStdGradient.count) }
-        try s.restore("weights/value", into: &value)
+    public mutating func load(_ s: StateDict) throws {
+        try s.restoreNetworks(policy: &policy, value: &value)
         try s.restore("optimizer/value", into: &valueAdam)
-        try buffer.load(s.subset("rollout"))
-        try collector.load(s.subset("collector"))
-        stepsDone = try s.integer("counters/steps")
         updates = try s.integer("counters/updates")
-        try checkOnPolicyCounters(steps: stepsDone, updates: updates, rowsPerEnv: buffer.t, envCount: config.nEnvs,
-                                  rolloutSize: config.rolloutSize)
         shuffleRng = try s.rng("rng/shuffle")
     }
 }

@@ -46,11 +46,11 @@ extension Asym {
         var actor: HiddenSizes
         @Option(parsing: .unconditional, help: "Critic hidden sizes, comma separated.")
         var critic: HiddenSizes
-        @Option(parsing: .unconditional, help: "Environment steps to train for.")
-        var steps: Int
+        @Option(parsing: .unconditional, help: "Environment steps to train for (default: the preset's budget, `total_steps`).")
+        var steps: Int?
         @Option(parsing: .unconditional, help: "Random seed.")
         var seed: UInt64 = 0
-        @Option(help: "Defaults to start from: spinup or zoo.")
+        @Option(help: "Defaults to start from: \(Preset.allCases.map(\.rawValue).joined(separator: ", ")).")
         var preset: Preset = .spinup
         @Option(name: .customLong("set"), parsing: .singleValue, help: "Override a hyper-parameter (repeatable): key=value.")
         var overrides: [String] = []
@@ -66,7 +66,7 @@ extension Asym {
         var printConfig = false
 
         func validate() throws {
-            guard steps > 0 else { throw ValidationError("--steps must be positive (got \(steps))") }
+            if let steps, steps <= 0 { throw ValidationError("--steps must be positive (got \(steps))") }
             guard evalEpisodes >= 0 else { throw ValidationError("--eval-episodes must be ≥ 0") }
             if let every = checkpointEvery, every <= 0 { throw ValidationError("--checkpoint-every must be positive") }
             if checkpointEvery != nil && checkpoint == nil {
@@ -92,12 +92,14 @@ extension Asym {
             if let resume {
                 try userFacing { try agent.load(StateFile.read(resume)) }
             }
+            let steps = self.steps ?? agent.budget
+            let specJSON = try userFacing { try canonicalJSON(spec) }
             let reporter = ProgressPrinter()
             let metrics = MemoryMetrics()
             var lastSavedStep: Int?
             StopSignals.install()
             let save: ((StateDict) throws -> Void)? = checkpoint.map { path in { state in
-                try StateFile.write(state, to: path, attributes: ["kind": "checkpoint", "spec": canonicalJSON(spec),
+                try StateFile.write(state, to: path, attributes: ["kind": "checkpoint", "spec": specJSON,
                                                                   "config": agent.configJSON, "tool_version": AsymVersion.string])
                 lastSavedStep = agent.stepsDone
             } }

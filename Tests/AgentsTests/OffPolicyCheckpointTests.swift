@@ -150,7 +150,7 @@ struct OffPolicyConfigTests {
     @Test("overrides land on the snake_case fields; bad values are errors")
     func overrides() throws {
         let c = try applyOverrides([("policy_delay", "3"), ("target_noise", "0.1"), ("pi_lr", "3e-4")],
-                                   to: TD3.preset(.spinup, env: "Pendulum-v0"), algorithm: .td3)
+                                   to: try TD3.preset(.spinup, env: "Pendulum-v0"), algorithm: .td3)
         #expect(c.policyDelay == 3 && c.targetNoise == 0.1 && c.piLr == 3e-4)
         #expect(throws: AgentError.self) {
             try applyOverrides([("auto_alpha", "maybe")], to: SAC.Config(), algorithm: .sac)
@@ -161,33 +161,33 @@ struct OffPolicyConfigTests {
         #expect(throws: AgentError.self) { try AgentFactory.make(acrobot) }
     }
 
-    @Test("spinup presets are Spinning Up's defaults (rl-facts.md §3)")
-    func spinup() {
-        let d = DDPG.preset(.spinup, env: "Pendulum-v0")
+    @Test("spinup presets are Spinning Up's defaults (openai/spinningup @ 038665d)")
+    func spinup() throws {
+        let d = try DDPG.preset(.spinup, env: "Pendulum-v0")
         #expect(d.replaySize == 1_000_000 && d.gamma == 0.99 && d.polyak == 0.995 && d.piLr == 1e-3 && d.qLr == 1e-3)
         #expect(d.batchSize == 100 && d.startSteps == 10_000 && d.updateAfter == 1000 && d.updateEvery == 50)
         #expect(d.actNoise == 0.1 && d.numTestEpisodes == 10)
-        let t = TD3.preset(.spinup, env: "Pendulum-v0")
+        let t = try TD3.preset(.spinup, env: "Pendulum-v0")
         #expect(t.targetNoise == 0.2 && t.noiseClip == 0.5 && t.policyDelay == 2)
-        let s = SAC.preset(.spinup, env: "Pendulum-v0")
+        let s = try SAC.preset(.spinup, env: "Pendulum-v0")
         #expect(s.lr == 1e-3 && s.alpha == 0.2 && !s.autoAlpha && s.batchSize == 100)
     }
 
-    @Test("zoo presets follow the RL Zoo entries (rl-facts.md §2)")
-    func zoo() {
+    @Test("zoo presets follow the RL Zoo entries (SB3 zoo v1.0, rl-zoo3 2.9.2)")
+    func zoo() throws {
         // SB3 zoo v1.0 DDPG/TD3 Pendulum-v0: gamma 0.98, buffer 2e5, learning_starts 1e4,
         // N(0.1) noise, train_freq 1 episode with gradient_steps −1, lr 1e-3.
-        for c in [DDPG.preset(.zoo, env: "Pendulum-v0")] {
+        for c in [try DDPG.preset(.zoo, env: "Pendulum-v0")] {
             #expect(c.gamma == 0.98 && c.replaySize == 200_000 && c.startSteps == 10_000 && c.updateAfter == 10_000)
             #expect(c.actNoise == 0.1 && c.updateEvery == 200 && c.piLr == 1e-3 && c.qLr == 1e-3)
         }
-        let t = TD3.preset(.zoo, env: "Pendulum-v1")   // rl-zoo3 2.9.2: train_freq 1, gradient_steps 1
+        let t = try TD3.preset(.zoo, env: "Pendulum-v1")   // rl-zoo3 2.9.2: train_freq 1, gradient_steps 1
         #expect(t.gamma == 0.98 && t.replaySize == 200_000 && t.updateEvery == 1 && t.policyDelay == 2)
         // SAC Pendulum-v0 (SB3 zoo v1.0): lr 1e-3 over SB3's defaults, auto entropy with target −|A|.
-        let s = SAC.preset(.zoo, env: "Pendulum-v0")
+        let s = try SAC.preset(.zoo, env: "Pendulum-v0")
         #expect(s.lr == 1e-3 && s.autoAlpha && s.targetEntropy == -1 && s.batchSize == 256 && s.startSteps == 100)
         // Elsewhere SB3's SAC library defaults: lr 3e-4, batch 256, learning_starts 100.
-        let toy = SAC.preset(.zoo, env: "ToyTracking-v0")
+        let toy = try SAC.preset(.zoo, env: "ToyTracking-v0")
         #expect(toy.lr == 3e-4 && toy.batchSize == 256 && toy.updateAfter == 100 && toy.gamma == 0.99)
     }
 }

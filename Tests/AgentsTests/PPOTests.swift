@@ -37,7 +37,7 @@ struct PPOTests {
     @Test("learns the toy tracking task: the mean action approaches a = o")
     func toyTracking() throws {
         let spec = RunSpec(algorithm: .ppo, env: "ToyTracking-v0", actorHidden: [], criticHidden: [16, 16], seed: 1, preset: .zoo)
-        let agent = try PPO(spec: spec, config: .preset(.zoo, env: spec.env))   // no zoo entry: Baselines' MuJoCo defaults
+        let agent = try PPO(spec: spec, config: try .preset(.zoo, env: spec.env))   // no zoo entry: Baselines' MuJoCo defaults
         let before = trackingError(agent.deterministicAction)
         let returnBefore = mean(agent.evaluate(episodes: 5, seed: 76))
         train(agent, steps: 200_000)
@@ -54,7 +54,7 @@ struct PPOTests {
     @Test("Acrobot-v1 (zoo preset) gets well past the random policy's −500")
     func acrobot() throws {
         let spec = RunSpec(algorithm: .ppo, env: "Acrobot-v1", actorHidden: [16, 16], criticHidden: [16, 16], seed: 2, preset: .zoo)
-        let agent = try PPO(spec: spec, config: .preset(.zoo, env: spec.env))
+        let agent = try PPO(spec: spec, config: try .preset(.zoo, env: spec.env))
         let before = mean(agent.evaluate(episodes: 5, seed: 77))
         let metrics = MemoryMetrics()
         train(agent, steps: 100_000, metrics: metrics)
@@ -70,7 +70,7 @@ struct PPOTests {
     @Test("Pendulum-v1 (zoo preset) improves measurably")
     func pendulum() throws {
         let spec = RunSpec(algorithm: .ppo, env: "Pendulum-v1", actorHidden: [16, 16], criticHidden: [16, 16], seed: 3, preset: .zoo)
-        let agent = try PPO(spec: spec, config: .preset(.zoo, env: spec.env))
+        let agent = try PPO(spec: spec, config: try .preset(.zoo, env: spec.env))
         let before = mean(agent.evaluate(episodes: 10, seed: 78))
         train(agent, steps: 100_000)
         let after = mean(agent.evaluate(episodes: 10, seed: 78))
@@ -97,10 +97,17 @@ struct PPOCheckpointTests {
         var config = PPO.Config(); config.nSteps = 16
         let a = try PPO(spec: RunSpec(algorithm: .ppo, env: "Pendulum-v1", actorHidden: [4], criticHidden: [4], seed: 1), config: config)
         let b = try PPO(spec: RunSpec(algorithm: .ppo, env: "Pendulum-v1", actorHidden: [4], criticHidden: [4], seed: 2), config: config)
-        // Only the differing fields, not both specs whole (those ran to ~1,000 characters).
+        // The one mismatch style of every agent: the differing fields, checkpoint vs this run.
         #expect(throws: AgentError.checkpointMismatch("spec differs: seed 1 (checkpoint) vs 2 (this run)")) {
             try b.load(a.stateDict())
         }
+        // All or nothing: a failed load leaves the agent as it was.
+        let before = b.stateDict().serialized()
+        var broken = a.stateDict()
+        broken.texts["spec"] = b.stateDict().texts["spec"]
+        broken.floats["collector/observations"] = [1]          // wrong size: fails after the learner loaded
+        #expect(throws: (any Error).self) { try b.load(broken) }
+        #expect(b.stateDict().serialized() == before)
     }
 
     @Test("the factory builds PPO and TRPO from presets and overrides")

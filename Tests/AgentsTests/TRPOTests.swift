@@ -13,7 +13,7 @@ struct TRPOTests {
         // raw observations) diverged on seeds 2 and 3: a wrong-signed initial weight drives
         // the error to ±10, where clipped actions hide all exploration.
         let spec = RunSpec(algorithm: .trpo, env: "ToyTracking-v0", actorHidden: [], criticHidden: [16, 16], seed: 1, preset: .zoo)
-        var config = TRPO.Config.preset(.zoo, env: spec.env)
+        var config = try TRPO.Config.preset(.zoo, env: spec.env)
         config.normalizeObservations = true
         let agent = try TRPO(spec: spec, config: config)
         let before = trackingError(agent.deterministicAction)
@@ -30,7 +30,7 @@ struct TRPOTests {
     @Test("Acrobot-v1 (zoo preset, categorical policy) gets well past the random policy's −500")
     func acrobot() throws {
         let spec = RunSpec(algorithm: .trpo, env: "Acrobot-v1", actorHidden: [16, 16], criticHidden: [16, 16], seed: 0, preset: .zoo)
-        let agent = try TRPO(spec: spec, config: .preset(.zoo, env: spec.env))
+        let agent = try TRPO(spec: spec, config: try .preset(.zoo, env: spec.env))
         let metrics = MemoryMetrics()
         train(agent, steps: 60_000, metrics: metrics)
         let after = mean(agent.evaluate(episodes: 10, seed: 79))
@@ -65,28 +65,28 @@ struct TRPOTests {
         config.nSteps = 8; config.dampingCoeff = 0
         let spec = RunSpec(algorithm: .trpo, env: env, actorHidden: [3], criticHidden: [3], seed: 5)
         let agent = try TRPO(spec: spec, config: config)
-        let n = 5, o = agent.buffer.observationCount, k = agent.policy.outputCount
+        let n = 5, o = agent.buffer.observationCount, k = agent.learner.policy.outputCount
         var rng = Xoshiro256(seed: 9)
         let obs = (0..<(n * o)).map { _ in rng.normalFloat() }
-        let actions: [Float] = (0..<(n * agent.policy.actionFloats)).map { _ in
-            agent.policy.gaussian != nil ? rng.normalFloat() : Float(rng.index(below: k))
+        let actions: [Float] = (0..<(n * agent.learner.policy.actionFloats)).map { _ in
+            agent.learner.policy.gaussian != nil ? rng.normalFloat() : Float(rng.index(below: k))
         }
-        if agent.policy.gaussian != nil { agent.policy.gaussian!.logStd = [0.3] }
-        _ = agent.forwardOld(observations: obs, actions: actions, batch: n)
-        let p = agent.policy.net.parameterCount, total = agent.policy.flatCount
+        if agent.learner.policy.gaussian != nil { agent.learner.policy.gaussian!.logStd = [0.3] }
+        _ = agent.learner.forwardOld(observations: obs, actions: actions, batch: n, rollout: agent.buffer)
+        let p = agent.learner.policy.net.parameterCount, total = agent.learner.policy.flatCount
         // J column by column: the output tangent along each basis direction of the network's parameters.
         var jacobian = [[Double]](repeating: [Double](repeating: 0, count: p), count: n * k)
         for i in 0..<p {
             var e = [Float](repeating: 0, count: p); e[i] = 1
-            let jv = e.withUnsafeBufferPointer { agent.policy.net.jvp(direction: $0.baseAddress!, workspace: agent.work.policyWorkspace) }
+            let jv = e.withUnsafeBufferPointer { agent.learner.policy.net.jvp(direction: $0.baseAddress!, workspace: agent.learner.work.policyWorkspace) }
             for row in 0..<(n * k) { jacobian[row][i] = Double(jv[row]) }
         }
         // F = (1/n) Σ_r J_rᵀ M_r J_r (+ the log σ block 2·I for the Gaussian).
         var fisher = [[Double]](repeating: [Double](repeating: 0, count: total), count: total)
-        let out = agent.work.oldOutput.p
+        let out = agent.learner.work.oldOutput.p
         for r in 0..<n {
             var m = [[Double]](repeating: [Double](repeating: 0, count: k), count: k)
-            if let g = agent.policy.gaussian {
+            if let g = agent.learner.policy.gaussian {
                 for a in 0..<k { m[a][a] = Foundation.exp(-2 * Double(g.logStd[a])) }
             } else {
                 let logits = (0..<k).map { Double(out[r * k + $0]) }
@@ -103,7 +103,7 @@ struct TRPOTests {
         }
         for j in p..<total { fisher[j][j] = 2 }
         let v = (0..<total).map { _ in rng.normalFloat() }
-        let fv = agent.fisherVectorProduct(v, batch: n)
+        let fv = agent.learner.fisherVectorProduct(v, batch: n)
         var maxError = 0.0, scale = 0.0
         for i in 0..<total {
             let expected = (0..<total).reduce(0) { $0 + fisher[i][$1] * Double(v[$1]) }
