@@ -2,10 +2,12 @@
 // Sections: pass names to run a subset (`asym-bench nets envs`); none runs all.
 import Nets
 
-let requested = Set(CommandLine.arguments.dropFirst())
+// `--numerics native` (or ASYM_NUMERICS) picks the profile; see `Numerics`.
+let requested = Set(Numerics.prepareProcess(tool: "asym-bench", arguments: Array(CommandLine.arguments.dropFirst())))
 func wants(_ section: String) -> Bool { requested.isEmpty || requested.contains(section) }
 
 setSingleThreadedBLAS()
+print("asym-bench: \(Numerics.summary), one thread; CPU \(cpuModel())")
 if wants("nets") { benchNets() }
 if wants("envs") { benchEnvironments() }
 if wants("mujoco") { benchMuJoCo() }

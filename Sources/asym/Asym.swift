@@ -18,18 +18,27 @@ struct Asym: ParsableCommand {
           asym env list
           asym params --obs 3 --act 1 --actor 4,4 --baseline 16,16
 
+        Numerics: --numerics portable|native (anywhere on the command line, or
+        ASYM_NUMERICS) chooses the BLAS kernel before anything is computed.
+        portable (the default) gives the same bits on every x86-64 CPU with
+        AVX2 and FMA; native uses this CPU's fastest kernel (e.g. AVX-512) and
+        keys its results apart. `asym --version` shows the kernel in use;
+        checkpoints record it and resume only under the same numerics.
+
         Exit codes: 0 success, 2 bad input (usage, unknown name, malformed file), 1 failure.
         """,
-        version: AsymVersion.string,
+        version: AsymVersion.string + "\n" + Numerics.summary,
         subcommands: [Train.self, Env.self, Params.self]
     )
 
     /// Parses, runs, and maps errors to the exit codes the help promises:
     /// bad input exits 2 (argparse's convention, not swift-argument-parser's 64).
     static func main() {
+        // First: the BLAS kernel is chosen before OpenBLAS computes anything (this may restart the process).
+        let arguments = Numerics.prepareProcess(tool: "asym", arguments: Array(CommandLine.arguments.dropFirst()))
         setSingleThreadedBLAS()
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(arguments)
             try command.run()
         } catch let error as UserError {
             FileHandle.standardError.write(Data("asym: \(error.message)\n".utf8))
