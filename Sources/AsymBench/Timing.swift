@@ -57,7 +57,7 @@ func cpuModel() -> String {
     defer { fclose(f) }
     var line = [CChar](repeating: 0, count: 1024)
     while fgets(&line, Int32(line.count), f) != nil {
-        let s = String(cString: line)
+        let s = line.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
         if s.hasPrefix("model name"), let colon = s.firstIndex(of: ":") {
             return String(s[s.index(after: colon)...].drop { $0 == " " || $0 == "\t" }.prefix { $0 != "\n" })
         }
