@@ -111,6 +111,7 @@ struct NumericsCLITests {
     /// under the portable profile on every x86-64 CPU with AVX2 and FMA.
     /// A change here means the numbers changed: for a deliberate change to
     /// SAC or its preset, rerun and write the new value with the reason.
+    /// (Written 2026-12-03 on an AMD EPYC, kernel Haswell, OpenBLAS 0.3.21.)
     @Test("golden: SAC [64,64], batch 256, 300 updates has the same final weights everywhere")
     func golden() throws {
         try #require(Numerics.kernel == Numerics.portableKernel, """
@@ -134,6 +135,6 @@ struct NumericsCLITests {
                 for _ in 0..<4 { hash = (hash ^ UInt64(bits & 0xff)) &* 0x100_0000_01b3; bits >>= 8 }
             }
         }
-        #expect(String(hash, radix: 16) == "GOLDEN", "final weights of \(names) hash to \(String(hash, radix: 16))")
+        #expect(String(hash, radix: 16) == "ac36808baa1e689b", "final weights of \(names) hash to \(String(hash, radix: 16))")
     }
 }
