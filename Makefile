@@ -22,7 +22,7 @@ PORTABLE_ENV := ASYM_NUMERICS=portable OPENBLAS_CORETYPE=Haswell
 # (a CPU-only torch wheel, if the machine has one, is much smaller than PyPI's).
 PEER_PYTHON ?= /opt/sb3-venv/bin/python
 PEER_SIZES ?= 4,16,256
-PEER_STEPS ?= 2000
+PEER_STEPS ?= 1000
 PEER_TSV ?= .build/sb3_throughput.tsv
 
 .PHONY: setup packages models build demo test bench bench-peer clean
