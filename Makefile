@@ -73,14 +73,14 @@ test: packages models
 	$(SWIFT) build $(TEST_FLAGS) --build-tests
 	$(PORTABLE_ENV) $(SWIFT) test $(TEST_FLAGS) --skip-build
 
-## bench: print throughput figures (never pass/fail on time), then the
-## off-policy figures under the native profile; with the peer's environment
-## present, also `bench-peer`
+## bench: print throughput figures (never pass/fail on time); the off-policy
+## ones under both numerics profiles, beside the peer's (`bench-peer`) when its
+## environment exists
 bench: setup
-	$(BIN)/asym-bench
-	$(BIN)/asym-bench --numerics native offpolicy
-	@if [ -x $(PEER_PYTHON) ]; then $(MAKE) --no-print-directory bench-peer; \
-	else echo "no $(PEER_PYTHON): skipping the peer benchmark (see PEER_PYTHON in the Makefile)"; fi
+	$(BIN)/asym-bench nets envs mujoco onpolicy
+	@if [ -x $(PEER_PYTHON) ]; then $(MAKE) --no-print-directory bench-peer; else \
+	  $(BIN)/asym-bench --numerics portable offpolicy && $(BIN)/asym-bench --numerics native offpolicy && \
+	  echo "no $(PEER_PYTHON): no peer figures (see PEER_PYTHON in the Makefile)"; fi
 
 ## bench-peer: Stable-Baselines3 (one torch thread) on Pendulum-v1, then ours
 ## under both profiles beside it, with the ratio; all in this one run
