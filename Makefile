@@ -11,7 +11,21 @@ RELEASE := -c release
 TEST_FLAGS := $(RELEASE) -Xswiftc -enable-testing
 BIN := .build/release
 
-.PHONY: setup packages models build demo test bench clean
+# The portable numerics profile (Sources/Nets/Numerics.swift) for processes that
+# asym does not start itself: OpenBLAS reads OPENBLAS_CORETYPE when it loads, so
+# the test runner gets the portable kernel from here, for itself only (the
+# machine's environment is left alone), and NetsTests checks that it got it.
+PORTABLE_ENV := ASYM_NUMERICS=portable OPENBLAS_CORETYPE=Haswell
+# The peer benchmark: Stable-Baselines3 in its own virtual environment. Set up:
+#   python3 -m venv /opt/sb3-venv
+#   /opt/sb3-venv/bin/pip install torch stable-baselines3==2.9.2 gymnasium==1.4.0
+# (a CPU-only torch wheel, if the machine has one, is much smaller than PyPI's).
+PEER_PYTHON ?= /opt/sb3-venv/bin/python
+PEER_SIZES ?= 4,16,256
+PEER_STEPS ?= 1000
+PEER_TSV ?= .build/sb3_throughput.tsv
+
+.PHONY: setup packages models build demo test bench bench-peer clean
 
 ## setup: install missing Debian packages, fetch MuJoCo models, build (release)
 setup: packages models build
@@ -57,11 +71,25 @@ demo: setup
 ## test: the whole test suite, in release mode
 test: packages models
 	$(SWIFT) build $(TEST_FLAGS) --build-tests
-	$(SWIFT) test $(TEST_FLAGS) --skip-build
+	$(PORTABLE_ENV) $(SWIFT) test $(TEST_FLAGS) --skip-build
 
-## bench: print throughput figures (never pass/fail on time)
+## bench: print throughput figures (never pass/fail on time); the off-policy
+## ones under both numerics profiles, beside the peer's (`bench-peer`) when its
+## environment exists
 bench: setup
-	$(BIN)/asym-bench
+	$(BIN)/asym-bench nets envs mujoco onpolicy
+	@if [ -x $(PEER_PYTHON) ]; then $(MAKE) --no-print-directory bench-peer; else \
+	  $(BIN)/asym-bench --numerics portable offpolicy && $(BIN)/asym-bench --numerics native offpolicy && \
+	  echo "no $(PEER_PYTHON): no peer figures (see PEER_PYTHON in the Makefile)"; fi
+
+## bench-peer: Stable-Baselines3 (one torch thread) on Pendulum-v1, then ours
+## under both profiles beside it, with the ratio; all in this one run
+bench-peer: build
+	@[ -x $(PEER_PYTHON) ] || { echo "bench-peer: no $(PEER_PYTHON); set it up as the Makefile's PEER_PYTHON note says"; exit 1; }
+	$(PEER_PYTHON) Sources/AsymBench/Peer/sb3_throughput.py --threads 1 --sizes $(PEER_SIZES) \
+	  --algos DDPG,TD3,SAC --train-steps $(PEER_STEPS) --out $(PEER_TSV) >/dev/null
+	$(BIN)/asym-bench --numerics portable offpolicy --peer $(PEER_TSV)
+	$(BIN)/asym-bench --numerics native offpolicy --peer $(PEER_TSV)
 
 clean:
 	rm -rf .build

@@ -190,7 +190,7 @@ public struct DDPG: OffPolicyLearner {
         let q = critic.forward(criticInput.pointer, batch: n, workspace: criticWS)
         var sum: Float = 0
         for r in 0..<n { sum += q[r]; lossGradient[r] = -1 / Float(n) }
-        critic.backward(outputGradient: lossGradient.pointer, workspace: criticWS, inputGradient: true)
+        critic.backwardToInput(outputGradient: lossGradient.pointer, workspace: criticWS)
         actionColumns(of: criticWS.inputGradient, batch: n, observationCount: o, actionCount: a,
                       into: actionGradient.pointer, accumulate: false)
         // dL/d(tanh output) = limit · dL/da, written over `actions` (no longer needed).

@@ -233,10 +233,10 @@ public struct SAC: OffPolicyLearner {
             lossGradient2[r] = useFirst ? 0 : -inv
             logProbGradient[r] = alpha * inv
         }
-        critic1.backward(outputGradient: lossGradient.pointer, workspace: critic1WS, inputGradient: true)
+        critic1.backwardToInput(outputGradient: lossGradient.pointer, workspace: critic1WS)
         actionColumns(of: critic1WS.inputGradient, batch: n, observationCount: o, actionCount: a,
                       into: actionGradient.pointer, accumulate: false)
-        critic2.backward(outputGradient: lossGradient2.pointer, workspace: critic2WS, inputGradient: true)
+        critic2.backwardToInput(outputGradient: lossGradient2.pointer, workspace: critic2WS)
         actionColumns(of: critic2WS.inputGradient, batch: n, observationCount: o, actionCount: a,
                       into: actionGradient.pointer, accumulate: true)
         head.backward(netOutput: actorWS.output, noise: noise.pointer, squashed: squashed.pointer, batch: n,

@@ -211,7 +211,7 @@ public struct TD3: OffPolicyLearner {
         let q = critic1.forward(criticInput.pointer, batch: n, workspace: critic1WS)
         var sum: Float = 0
         for r in 0..<n { sum += q[r]; lossGradient[r] = -1 / Float(n) }
-        critic1.backward(outputGradient: lossGradient.pointer, workspace: critic1WS, inputGradient: true)
+        critic1.backwardToInput(outputGradient: lossGradient.pointer, workspace: critic1WS)
         actionColumns(of: critic1WS.inputGradient, batch: n, observationCount: o, actionCount: a,
                       into: actionGradient.pointer, accumulate: false)
         // dL/d(tanh output) = limit · dL/da, written over `actions` (no longer needed).

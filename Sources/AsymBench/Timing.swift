@@ -50,3 +50,17 @@ func fixed(_ x: Double, _ digits: Int) -> String {
 func padRight(_ s: String, _ width: Int) -> String {
     s.count >= width ? s + " " : s + String(repeating: " ", count: width - s.count)
 }
+
+/// The CPU's model name (`lscpu`'s "Model name"), from /proc/cpuinfo.
+func cpuModel() -> String {
+    guard let f = fopen("/proc/cpuinfo", "r") else { return "unknown" }
+    defer { fclose(f) }
+    var line = [CChar](repeating: 0, count: 1024)
+    while fgets(&line, Int32(line.count), f) != nil {
+        let s = line.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        if s.hasPrefix("model name"), let colon = s.firstIndex(of: ":") {
+            return String(s[s.index(after: colon)...].drop { $0 == " " || $0 == "\t" }.prefix { $0 != "\n" })
+        }
+    }
+    return "unknown"
+}

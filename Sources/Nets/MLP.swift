@@ -214,6 +214,31 @@ extension MLP {
         }
     }
 
+    /// dL/dinput only, into `workspace.inputGradient`, for the batch of the
+    /// last `forward` on `workspace`; `gradients` are left alone. This is what
+    /// an actor loss needs from a critic (dQ/da): the critic's own dW, which
+    /// `backward` would compute at the cost of one more product per layer, is
+    /// never used. The bits equal `backward(… inputGradient: true)`'s.
+    public func backwardToInput(outputGradient: UnsafePointer<Float>, workspace ws: MLPWorkspace) {
+        let batch = ws.batch
+        precondition(batch > 0, "backward before forward")
+        var delta = ws.deltaA, spare = ws.deltaB
+        delta.update(from: outputGradient, count: batch * outputCount)
+        let layers = layerCount
+        parameters.withUnsafeBufferPointer { p in
+            let params = p.baseAddress!
+            for l in stride(from: layers - 1, through: 0, by: -1) {
+                let fanIn = widths[l], fanOut = widths[l + 1]
+                multiplyByDerivative(l == layers - 1 ? outputActivation : hiddenActivation,
+                                     output: ws.activations[l + 1], delta, count: batch * fanOut)
+                let target = l > 0 ? spare : ws.inputGradient
+                gemm(.none, .transposed, m: batch, n: fanIn, k: fanOut,
+                     delta, lda: fanOut, params + weightOffsets[l], ldb: fanOut, beta: 0, target, ldc: fanIn)
+                if l > 0 { swap(&delta, &spare) }
+            }
+        }
+    }
+
     /// Forward-mode derivative: the change of the output (batch × outputs) of
     /// the last `forward` on `workspace` when the parameters move along
     /// `direction` (a flat vector shaped like `parameters`). Input is held fixed.

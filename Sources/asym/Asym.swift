@@ -18,9 +18,16 @@ struct Asym: ParsableCommand {
           asym env list
           asym params --obs 3 --act 1 --actor 4,4 --baseline 16,16
 
+        Numerics: --numerics portable|native (anywhere on the command line, or
+        ASYM_NUMERICS) chooses the BLAS kernel before anything is computed.
+        portable (the default) gives the same bits on every x86-64 CPU with
+        AVX2 and FMA; native uses this CPU's fastest kernel (e.g. AVX-512) and
+        keys its results apart. `asym --version` shows the kernel in use;
+        checkpoints record it and resume only under the same numerics.
+
         Exit codes: 0 success, 2 bad input (usage, unknown name, malformed file), 1 failure.
         """,
-        version: AsymVersion.string,
+        version: AsymVersion.string + "\n" + Numerics.summary,
         subcommands: [Train.self, Env.self, Params.self]
     )
 
@@ -29,11 +36,13 @@ struct Asym: ParsableCommand {
     /// Every failure is one line on stderr starting `asym: ` (swift-argument-parser's
     /// own messages add a usage block and a help hint: three or four lines).
     static func main() {
+        // First: the BLAS kernel is chosen before OpenBLAS computes anything (this may restart the process).
+        let arguments = Numerics.prepareProcess(tool: "asym", arguments: Array(CommandLine.arguments.dropFirst()))
         setSingleThreadedBLAS()
         StandardOutput.guardClosedDescriptor()
         signal(SIGPIPE, SIG_IGN)   // a closed pipe is a write error we report, not a silent death
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(arguments)
             try command.run()
         } catch let error as UserError {
             fail(error.message, exitCode: error.exitCode)

@@ -62,6 +62,8 @@ extension Asym {
         var checkpointEvery: Int?
         @Option(help: "Resume from a checkpoint file written by --checkpoint.")
         var resume: String?
+        @Flag(help: "Resume a checkpoint computed under other numerics (the result will differ from an uninterrupted run).")
+        var allowNumericsChange = false
         @Flag(help: "Print every hyper-parameter of this run (preset plus --set) as JSON, and exit.")
         var printConfig = false
 
@@ -91,6 +93,8 @@ extension Asym {
             if let checkpoint { try userFacing { try StateFile.checkWritable(checkpoint) } }   // fail before training, not after
             if let resume {
                 try userFacing { try agent.load(StateFile.read(resume)) }
+                let warning = try userFacing { try Numerics.checkResume(stored: HDF5File.open(resume).attribute("numerics"), allowChange: allowNumericsChange) }
+                if let warning { FileHandle.standardError.write(Data("asym: warning: \(warning)\n".utf8)) }
             }
             let steps = self.steps ?? agent.budget
             let specJSON = try userFacing { try canonicalJSON(spec) }
@@ -100,7 +104,8 @@ extension Asym {
             StopSignals.install()
             let save: ((StateDict) throws -> Void)? = checkpoint.map { path in { state in
                 try StateFile.write(state, to: path, attributes: ["kind": "checkpoint", "spec": specJSON,
-                                                                  "config": agent.configJSON, "tool_version": AsymVersion.string])
+                                                                  "config": agent.configJSON, "tool_version": AsymVersion.string,
+                                                                  "numerics": Numerics.id])
                 lastSavedStep = agent.stepsDone
             } }
             do {
