@@ -21,6 +21,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // MARK: - System libraries (Debian: libhdf5-dev, libopenblas-dev, libmujoco-dev)
@@ -35,9 +36,15 @@ let package = Package(
         .target(name: "Nets", dependencies: ["CBLAS"], swiftSettings: optimize),
         .target(name: "Envs", dependencies: ["Nets", "CMuJoCo"], exclude: ["Scripts"], swiftSettings: optimize),
         .target(name: "Agents", dependencies: ["Envs", "Nets"], swiftSettings: optimize),
-        .target(name: "Store", dependencies: ["CHDF5", "Nets"], swiftSettings: optimize),
+        .target(name: "Store", dependencies: ["CHDF5", "Nets", .product(name: "Crypto", package: "swift-crypto")],
+                swiftSettings: optimize, plugins: ["SourceFingerprint"]),
         .target(name: "Report", dependencies: ["Store"], swiftSettings: optimize),
         .target(name: "Pipeline", dependencies: ["Agents", "Store", "Report"], swiftSettings: optimize),
+
+        // MARK: - Build tools: cache keys hash the source of Nets, Envs and Agents
+        .executableTarget(name: "SourceFingerprintTool", path: "Sources/SourceFingerprintTool"),
+        .plugin(name: "SourceFingerprint", capability: .buildTool(), dependencies: ["SourceFingerprintTool"],
+                path: "Sources/SourceFingerprint"),
 
         // MARK: - Executables
         .executableTarget(
@@ -57,6 +64,6 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline"]),
         .testTarget(name: "ReportTests", dependencies: ["Report"]),
-        .testTarget(name: "AsymCLITests", dependencies: ["asym"]),
+        .testTarget(name: "AsymCLITests", dependencies: ["asym", "Store"]),
     ]
 )
