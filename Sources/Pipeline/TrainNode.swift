@@ -7,8 +7,9 @@ import Store
 /// One training run through the artifact store: its spec and key, and the
 /// run itself — cached result at once, or resume from the partial checkpoint,
 /// train with periodic checkpoints, evaluate, store the object.
-public struct TrainNode {
-    public let agent: any Agent
+public final class TrainNode {
+    public let runSpec: RunSpec
+    public let overrides: [(key: String, value: String)]
     public let steps: Int
     public let evaluation: RunResult.EvaluationProtocol
     /// What decides the result, canonical (the key hashes it; the artifact stores it).
@@ -17,18 +18,35 @@ public struct TrainNode {
 
     public init(spec runSpec: RunSpec, overrides: [(key: String, value: String)], steps: Int,
                 evaluation: RunResult.EvaluationProtocol) throws {
-        agent = try AgentFactory.make(runSpec, overrides: overrides)
+        self.runSpec = runSpec
+        self.overrides = overrides
         self.steps = steps
         self.evaluation = evaluation
-        spec = try Self.spec(of: agent, steps: steps, evaluation: evaluation)
+        // The config without the agent: a cached answer never allocates networks or buffers.
+        let configJSON = try AgentFactory.resolvedConfigJSON(runSpec, overrides: overrides)
+        spec = try Self.spec(of: runSpec, configJSON: configJSON, steps: steps, evaluation: evaluation)
         key = ArtifactKey.compute(spec: spec)
+    }
+
+    /// The agent, built on first use (only when there is something to compute).
+    public private(set) lazy var agent: any Agent = {
+        // `init` resolved the same config, so building cannot fail on the overrides; an
+        // agent-level check (a value out of range) still can, and is reported by `makeAgent`.
+        try! AgentFactory.make(runSpec, overrides: overrides)
+    }()
+
+    /// Builds the agent, reporting what its checks refuse.
+    public func makeAgent() throws -> any Agent {
+        let built = try AgentFactory.make(runSpec, overrides: overrides)
+        agent = built
+        return built
     }
 
     /// The train stage's spec: algorithm, environment id, actor and critic
     /// sizes, every hyper-parameter (the preset resolved, overrides applied),
     /// budget, seed and evaluation protocol.
-    public static func spec(of agent: any Agent, steps: Int, evaluation: RunResult.EvaluationProtocol) throws -> CanonicalJSON {
-        let s = agent.spec
+    public static func spec(of s: RunSpec, configJSON: String, steps: Int,
+                            evaluation: RunResult.EvaluationProtocol) throws -> CanonicalJSON {
         let seed: CanonicalJSON = s.seed <= UInt64(Int64.max) ? .integer(Int64(s.seed)) : .string(String(s.seed))
         return .object([
             "kind": .string("train"),
@@ -36,7 +54,7 @@ public struct TrainNode {
             "env": .string(s.env),
             "actor": .array(s.actorHidden.map { .integer(Int64($0)) }),
             "critic": .array(s.criticHidden.map { .integer(Int64($0)) }),
-            "config": try CanonicalJSON(parsing: agent.configJSON),
+            "config": try CanonicalJSON(parsing: configJSON),
             "steps": .integer(Int64(steps)),
             "seed": seed,
             "evaluation": .object(["episodes": .integer(Int64(evaluation.episodes)),
@@ -83,6 +101,7 @@ public struct TrainNode {
 
     public func run(in store: ArtifactStore, options: Options = Options()) throws -> Outcome {
         if let artifact = try cached(in: store, notice: options.notice) { return .cached(artifact) }
+        _ = try makeAgent()
         try store.prepareForWriting()
         let lock = try KeyLock.acquire(store.lockPath(key), wait: options.wait) { holder in
             options.notice("key \(key.prefix(12)) is being computed by \(holder?.description ?? "another process"); waiting")
@@ -151,7 +170,7 @@ public struct TrainNode {
         let start = monotonicSeconds(), startSteps = agent.stepsDone
         let progress = options.progress.map { report in { (p: Training.Progress) in
             var p = p
-            p.totalSteps = steps
+            p.totalSteps = self.steps
             report(p)
         } }
         while agent.stepsDone < steps {
@@ -171,7 +190,7 @@ public struct TrainNode {
                 }
             }
             try Training.run(agent, totalSteps: target, metrics: metrics, checkpointEvery: nil,
-                             onCheckpoint: { state in if target < steps { try writePartial(state, metrics: metrics, to: partial) } },
+                             onCheckpoint: { state in if target < self.steps { try self.writePartial(state, metrics: metrics, to: partial) } },
                              progress: progress)
         }
     }
