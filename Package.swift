@@ -54,7 +54,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: optimize),
-        .executableTarget(name: "AsymBench", dependencies: ["Nets", "Envs", "Agents"],
+        .executableTarget(name: "AsymBench", dependencies: ["Nets", "Envs", "Agents", "Store", "Pipeline"],
                           swiftSettings: optimize),
 
         // MARK: - Tests (run in release: `make test`)

@@ -11,3 +11,4 @@ if wants("envs") { benchEnvironments() }
 if wants("mujoco") { benchMuJoCo() }
 if wants("offpolicy") { benchOffPolicy() }
 if wants("onpolicy") { benchOnPolicy() }
+if wants("store") { benchStore() }

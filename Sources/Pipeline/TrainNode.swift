@@ -195,7 +195,7 @@ public final class TrainNode {
         }
     }
 
-    func writePartial(_ state: StateDict, metrics: MemoryMetrics, to partial: String) throws {
+    public func writePartial(_ state: StateDict, metrics: MemoryMetrics, to partial: String) throws {
         var checkpoint = StateDict()
         checkpoint.merge(state, prefix: "agent")
         for (name, series) in metrics.series { checkpoint.doubles["metrics/" + name] = series.flatMap { [Double($0.step), $0.value] } }
