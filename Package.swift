@@ -30,6 +30,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // MARK: - System libraries (Debian: libhdf5-dev, libopenblas-dev, libmujoco-dev)
@@ -44,9 +45,15 @@ let package = Package(
         .target(name: "Nets", dependencies: ["CBLAS"], swiftSettings: optimize),
         .target(name: "Envs", dependencies: ["Nets", "CMuJoCo"], exclude: ["Scripts"], swiftSettings: optimize),
         .target(name: "Agents", dependencies: ["Envs", "Nets"], swiftSettings: optimize),
-        .target(name: "Store", dependencies: ["CHDF5", "Nets"], swiftSettings: optimize),
+        .target(name: "Store", dependencies: ["CHDF5", "Nets", .product(name: "Crypto", package: "swift-crypto")],
+                swiftSettings: optimize, plugins: ["SourceFingerprint"]),
         .target(name: "Report", dependencies: ["Store", "Nets"], resources: [.copy("Templates")], swiftSettings: optimize),
         .target(name: "Pipeline", dependencies: ["Agents", "Store", "Report"], swiftSettings: optimize),
+
+        // MARK: - Build tools: cache keys hash the source of Nets, Envs and Agents
+        .executableTarget(name: "SourceFingerprintTool", path: "Sources/SourceFingerprintTool"),
+        .plugin(name: "SourceFingerprint", capability: .buildTool(), dependencies: ["SourceFingerprintTool"],
+                path: "Sources/SourceFingerprint"),
 
         // MARK: - Executables
         .executableTarget(
@@ -56,7 +63,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: optimize),
-        .executableTarget(name: "AsymBench", dependencies: ["Nets", "Envs", "Agents"], exclude: ["Peer"],
+        .executableTarget(name: "AsymBench", dependencies: ["Nets", "Envs", "Agents", "Store", "Pipeline"], exclude: ["Peer"],
                           swiftSettings: optimize),
 
         // MARK: - Tests (run in release: `make test`)

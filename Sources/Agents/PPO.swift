@@ -259,7 +259,7 @@ public struct PPOAlgorithm: OnPolicyLearner {
     var logStdAdam: Adam
     var valueAdam: Adam
     /// Updates done (Baselines' `update` − 1): drives the learning-rate schedule.
-    var updates = 0
+    public internal(set) var updates = 0
     /// Draws the minibatch permutations.
     var shuffleRng: Xoshiro256
     let work: UpdateScratch

@@ -145,7 +145,7 @@ public struct TRPOAlgorithm: OnPolicyLearner {
     public internal(set) var policy: StochasticPolicy
     public internal(set) var value: MLP
     var valueAdam: Adam
-    var updates = 0
+    public internal(set) var updates = 0
     /// Draws the value minibatch permutations (unused with whole-rollout value steps).
     var shuffleRng: Xoshiro256
     let work: TRPOScratch

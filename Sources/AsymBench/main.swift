@@ -22,3 +22,4 @@ if wants("envs") { benchEnvironments() }
 if wants("mujoco") { benchMuJoCo() }
 if wants("offpolicy") { benchOffPolicy(peer: peer) }
 if wants("onpolicy") { benchOnPolicy(peer: peer) }
+if wants("store") { benchStore() }

@@ -3,6 +3,7 @@ import Foundation
 import Agents
 import Envs
 import Nets
+import Pipeline
 import Store
 
 extension Algorithm: ExpressibleByArgument {}
@@ -64,15 +65,27 @@ extension Asym {
         var resume: String?
         @Flag(help: "Resume a checkpoint computed under other numerics (the result will differ from an uninterrupted run).")
         var allowNumericsChange = false
+        @Option(help: "Artifact store folder (default $ASYM_STORE, else artifacts).")
+        var store: String?
+        @Flag(help: "Train without the store: no key, no cached result (implied by --checkpoint and --resume).")
+        var noStore = false
+        @Flag(help: "If another process is computing the same key, say who and exit instead of waiting.")
+        var noWait = false
         @Flag(help: "Print every hyper-parameter of this run (preset plus --set) as JSON, and exit.")
         var printConfig = false
+
+        /// --checkpoint and --resume name files outside the store: today's behaviour.
+        var usesStore: Bool { !noStore && checkpoint == nil && resume == nil }
 
         func validate() throws {
             if let steps, steps <= 0 { throw ValidationError("--steps must be positive (got \(steps))") }
             guard evalEpisodes >= 0 else { throw ValidationError("--eval-episodes must be ≥ 0") }
             if let every = checkpointEvery, every <= 0 { throw ValidationError("--checkpoint-every must be positive") }
-            if checkpointEvery != nil && checkpoint == nil {
-                throw ValidationError("--checkpoint-every needs --checkpoint FILE")
+            if checkpointEvery != nil && checkpoint == nil && !usesStore {
+                throw ValidationError("--checkpoint-every needs --checkpoint FILE (or the store)")
+            }
+            if store != nil && !usesStore {
+                throw ValidationError("--store cannot be combined with --no-store, --checkpoint or --resume")
             }
         }
 
@@ -85,6 +98,7 @@ extension Asym {
             }
             let spec = RunSpec(algorithm: algo, env: env, actorHidden: actor.sizes, criticHidden: critic.sizes,
                                seed: seed, preset: preset)
+            if usesStore && !printConfig { return try runThroughStore(spec, overrides: pairs) }
             let agent = try userFacing { try AgentFactory.make(spec, overrides: pairs) }
             if printConfig {
                 try StandardOutput.line(agent.configJSON)
@@ -117,46 +131,44 @@ extension Asym {
                 }
             } catch { reporter.finish(); throw error }
             reporter.finish()
-            let returns = agent.evaluate(episodes: evalEpisodes, seed: seed &+ 1_000_003)
+            let result = try operational { try RunResult.evaluate(agent, protocol: .init(episodes: evalEpisodes)) }
             if let signal = StopRequest.process.signal {   // arrived after the last step: the final checkpoint is written
                 throw UserError(message: "stopped by \(signalName(signal)) after training"
                                     + (checkpoint.map { "; checkpoint saved to \($0)" } ?? ""), exitCode: 128 + signal)
             }
-            if let bad = returns.first(where: { !$0.isFinite }) {
-                throw UserError(message: "evaluation diverged: an episode return is \(bad)", exitCode: 1)
-            }
-            // No episodes, no measurement: the fields are null, not a made-up 0.
-            let mean = returns.isEmpty ? nil : returns.reduce(0, +) / Double(returns.count)
-            let std = mean.map { m in (returns.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(returns.count)).squareRoot() }
-            let summary = TrainSummary(algo: algo.rawValue, env: env, actor: actor.sizes, critic: critic.sizes,
-                                       seed: seed, steps: agent.stepsDone, eval_return_mean: mean, eval_return_std: std,
-                                       steps_per_second: metrics.last("perf/steps_per_second") ?? 0)
+            let summary = result.summary(of: agent, stepsPerSecond: metrics.last("perf/steps_per_second") ?? 0)
             try StandardOutput.line(try summary.jsonLine())
         }
-    }
-}
 
-/// The JSON line `asym train` prints, fields in this order.
-struct TrainSummary: Encodable {
-    let algo: String, env: String, actor: [Int], critic: [Int], seed: UInt64, steps: Int
-    let eval_return_mean: Double?, eval_return_std: Double?, steps_per_second: Double
-
-    /// One line of JSON with the fields in declaration order (JSONEncoder's
-    /// order is unspecified on Linux, and readers of logs expect this one).
-    func jsonLine() throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
-        func value<T: Encodable>(_ v: T?) throws -> String {
-            guard let v else { return "null" }
-            return String(decoding: try encoder.encode(v), as: UTF8.self)
+        /// Prints the key, then the stored summary at once, or trains with
+        /// checkpoints in the store's partial/ folder and stores the result.
+        func runThroughStore(_ spec: RunSpec, overrides: [(key: String, value: String)]) throws {
+            let node = try userFacing {
+                try TrainNode(spec: spec, overrides: overrides, steps: steps, evaluation: .init(episodes: evalEpisodes))
+            }
+            TrainNode.toolVersion = AsymVersion.string
+            let store = ArtifactStore(root: ArtifactStore.resolveRoot(option: self.store))
+            FileHandle.standardError.write(Data("key \(node.key)\n".utf8))
+            let reporter = ProgressPrinter()
+            var options = TrainNode.Options()
+            options.wait = !noWait
+            options.notice = { FileHandle.standardError.write(Data("asym: \($0)\n".utf8)) }
+            options.progress = reporter.report
+            if let checkpointEvery { options.checkpointInterval = .steps(checkpointEvery) }
+            StopSignals.install()
+            let partial = store.partialPath(node.key)
+            let outcome: TrainNode.Outcome
+            do {
+                outcome = try operational {
+                    try reportingTrainingStops(checkpoint: partial, lastSavedStep: { node.lastPartialStep },
+                                               continueWith: "the same command") {
+                        try node.run(in: store, options: options)
+                    }
+                }
+            } catch { reporter.finish(); throw error }
+            reporter.finish()
+            try StandardOutput.line(outcome.summaryLine)
         }
-        let fields: [(String, String)] = [
-            ("algo", try value(algo)), ("env", try value(env)), ("actor", try value(actor)),
-            ("critic", try value(critic)), ("seed", try value(seed)), ("steps", try value(steps)),
-            ("eval_return_mean", try value(eval_return_mean)), ("eval_return_std", try value(eval_return_std)),
-            ("steps_per_second", try value(steps_per_second)),
-        ]
-        return "{" + fields.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}"
     }
 }
 

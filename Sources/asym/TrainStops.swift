@@ -5,7 +5,9 @@ import Agents
 /// a resumed checkpoint past the budget is bad input (2); a diverged run is
 /// a failure (1) that never reports a result; a signal exits 128 + its number
 /// (130 for SIGINT, 143 for SIGTERM), saying where the checkpoint is.
-func reportingTrainingStops<T>(checkpoint: String?, lastSavedStep: () -> Int?, _ body: () throws -> T) throws -> T {
+/// `continueWith` says how to go on from the checkpoint (default: `--resume FILE`).
+func reportingTrainingStops<T>(checkpoint: String?, lastSavedStep: () -> Int?, continueWith: String? = nil,
+                               _ body: () throws -> T) throws -> T {
     do { return try body() }
     catch let error as TrainingError {
         switch error {
@@ -24,7 +26,7 @@ func reportingTrainingStops<T>(checkpoint: String?, lastSavedStep: () -> Int?, _
         case .interrupted(let signal, let step, let saved):
             var message = "stopped by \(signalName(signal)) after step \(step)"
             if saved, let checkpoint {
-                message += "; checkpoint saved to \(checkpoint) (continue with --resume \(checkpoint))"
+                message += "; checkpoint saved to \(checkpoint) (continue with \(continueWith ?? "--resume " + checkpoint))"
             } else {
                 message += "; no checkpoint was asked for (--checkpoint FILE)"
             }

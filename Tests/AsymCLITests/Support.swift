@@ -20,6 +20,11 @@ func runAsym(_ arguments: [String], stdin: String? = nil, environment: [String: 
     process.executableURL = asymBinary()
     process.arguments = arguments
     var env = ProcessInfo.processInfo.environment
+    // Each call gets its own empty artifact store unless the test names one:
+    // no test sees another's cached results, and none writes into the checkout.
+    let privateStore = FileManager.default.temporaryDirectory.appendingPathComponent("asym-cli-store-\(UUID().uuidString)").path
+    env["ASYM_STORE"] = privateStore
+    defer { try? FileManager.default.removeItem(atPath: privateStore) }
     for (k, v) in environment { env[k] = v }
     process.environment = env
     let out = Pipe(), err = Pipe(), input = Pipe()

@@ -1,0 +1,37 @@
+import Foundation
+
+/// Where and from what an artifact was made: the root attributes every
+/// artifact carries besides its kind, key and spec.
+public enum Provenance {
+    /// The git commit of the checkout the running binary was built in, and
+    /// whether its work tree had uncommitted changes ("unknown" outside git).
+    public static let git: (commit: String, dirty: String) = {
+        let folder = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().path
+        guard let commit = run(["git", "-C", folder, "rev-parse", "HEAD"]), !commit.isEmpty else { return ("unknown", "unknown") }
+        let status = run(["git", "-C", folder, "status", "--porcelain", "--untracked-files=no"]) ?? ""
+        return (commit, status.isEmpty ? "false" : "true")
+    }()
+
+    public static var host: String { ProcessInfo.processInfo.hostName }
+
+    public static func timestamp(_ date: Date = Date()) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.string(from: date)
+    }
+
+    static func run(_ arguments: [String]) -> String? {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = arguments
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return nil }
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { return nil }
+        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}
