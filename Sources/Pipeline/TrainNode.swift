@@ -45,11 +45,16 @@ public final class TrainNode {
     }()
 
     /// Builds the agent, reporting what its checks refuse.
+    /// Builds the agent once (later calls return the same one), reporting what its checks refuse.
+    @discardableResult
     public func makeAgent() throws -> any Agent {
+        if let builtAgent { return builtAgent }
         let built = try AgentFactory.make(runSpec, overrides: overrides)
         agent = built
+        builtAgent = built
         return built
     }
+    private var builtAgent: (any Agent)?
 
     /// The train stage's spec: algorithm, environment id, actor and critic
     /// sizes, every hyper-parameter (the preset resolved, overrides applied),
@@ -110,7 +115,7 @@ public final class TrainNode {
 
     public func run(in store: ArtifactStore, options: Options = Options()) throws -> Outcome {
         if let artifact = try cached(in: store, notice: options.notice) { return .cached(artifact) }
-        _ = try makeAgent()
+        try makeAgent()
         try store.prepareForWriting()
         let lock = try KeyLock.acquire(store.lockPath(key), wait: options.wait) { holder in
             options.notice("key \(key.prefix(12)) is being computed by \(holder?.description ?? "another process"); waiting")

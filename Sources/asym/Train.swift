@@ -148,7 +148,15 @@ extension Asym {
             }
             TrainNode.toolVersion = AsymVersion.string
             let store = ArtifactStore(root: ArtifactStore.resolveRoot(option: self.store))
-            FileHandle.standardError.write(Data("key \(node.key)\n".utf8))
+            // What the agent's own checks refuse (sizes, memory) is bad input: say it in one
+            // line before anything else. A stored result needs no agent at all.
+            if !FileManager.default.fileExists(atPath: store.objectPath(node.key)) {
+                try userFacing { try node.makeAgent() }
+            }
+            // The key goes to stderr at the start on a terminal, else with the result, so
+            // that a run that fails still says so in one line.
+            let keyLine = Data("key \(node.key)\n".utf8)
+            if isatty(STDERR_FILENO) == 1 { FileHandle.standardError.write(keyLine) }
             let reporter = ProgressPrinter()
             var options = TrainNode.Options()
             options.wait = !noWait
@@ -167,6 +175,7 @@ extension Asym {
                 }
             } catch { reporter.finish(); throw error }
             reporter.finish()
+            if isatty(STDERR_FILENO) != 1 { FileHandle.standardError.write(keyLine) }
             try StandardOutput.line(outcome.summaryLine)
         }
     }

@@ -43,11 +43,11 @@ struct FaultInjectionCheckpointTests {
               }, message: "values, expected"),
         Trick(name: "on-policy steps disagree with updates", onPolicy: true, edit: { $0.integers["counters/steps"] = [1000] },
               message: "1000 steps but"),
-        Trick(name: "negative on-policy updates", onPolicy: true, edit: { $0.integers["counters/updates"] = [-1] },
+        Trick(name: "negative on-policy updates", onPolicy: true, edit: { $0.integers["learner/counters/updates"] = [-1] },
               message: "'counters/updates' is -1"),
-        Trick(name: "all-zero shuffle generator", onPolicy: true, edit: { $0.words["rng/shuffle"] = [0, 0, 0, 0] },
+        Trick(name: "all-zero shuffle generator", onPolicy: true, edit: { $0.words["learner/rng/shuffle"] = [0, 0, 0, 0] },
               message: "generator state 'rng/shuffle' is all zeros"),
-        Trick(name: "policy weights of the wrong shape", onPolicy: true, edit: { $0.floats["weights/policy"]!.append(0) },
+        Trick(name: "policy weights of the wrong shape", onPolicy: true, edit: { $0.floats["learner/weights/policy"]!.append(0) },
               message: "'weights/policy' has"),
     ]
 
