@@ -21,6 +21,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // MARK: - System libraries (Debian: libhdf5-dev, libopenblas-dev, libmujoco-dev)
@@ -37,7 +38,8 @@ let package = Package(
         .target(name: "Agents", dependencies: ["Envs", "Nets"], swiftSettings: optimize),
         .target(name: "Store", dependencies: ["CHDF5", "Nets"], swiftSettings: optimize),
         .target(name: "Report", dependencies: ["Store"], swiftSettings: optimize),
-        .target(name: "Pipeline", dependencies: ["Agents", "Store", "Report"], swiftSettings: optimize),
+        .target(name: "Pipeline", dependencies: ["Agents", "Store", "Report", .product(name: "Yams", package: "Yams")],
+                swiftSettings: optimize),
 
         // MARK: - Executables
         .executableTarget(
@@ -55,7 +57,7 @@ let package = Package(
         .testTarget(name: "EnvsTests", dependencies: ["Envs"], resources: [.copy("Fixtures")]),
         .testTarget(name: "AgentsTests", dependencies: ["Agents"]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ReportTests", dependencies: ["Report"]),
         .testTarget(name: "AsymCLITests", dependencies: ["asym"]),
     ]
