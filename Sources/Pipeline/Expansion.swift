@@ -84,12 +84,14 @@ public enum HyperParameters {
 struct Expander {
     var log: DiagnosticLog
     private var nodes: [PipelineNode] = []
+    private var brokenDefaults: Set<String> = []
     private var nodesOfStage: [String: [String]] = [:]
 
     init(log: DiagnosticLog) { self.log = log }
 
     mutating func expand(_ p: ParsedPipeline) -> Pipeline? {
         let stages = p.stages
+        brokenDefaults = p.brokenDefaults
         var byName: [String: ParsedStage] = [:]
         for s in stages {
             if byName[s.name] != nil { log.error(s.mark, s.field, "a second stage named '\(s.name)'") }
@@ -190,6 +192,7 @@ struct Expander {
     mutating func trainSpec(_ s: ParsedStage, fields: [String: Setting], hyper: [String: Setting],
                             needsSizes: Bool) -> TrainSpec? {
         func missing(_ f: String, _ what: String) {
+            if s.broken.contains(f) || (brokenDefaults.contains(f) && s.fields[f] == nil) { return }   // reported where written
             log.error(s.mark, "\(s.field).\(f)", "no \(what) (set \(f) in the stage, its matrix or defaults)")
         }
         guard case .algorithm(let algorithm)? = fields["algorithm"]?.value else { missing("algorithm", "algorithm"); return nil }
@@ -220,7 +223,8 @@ struct Expander {
         for (key, setting) in hyper.sorted(by: { $0.key < $1.key }) {
             guard case .hyper(let text) = setting.value else { continue }
             if let problem = HyperParameters.problem(key: key, value: text, algorithm: algorithm, preset: preset, environment: env) {
-                log.error(setting.mark, setting.field, problem); ok = false
+                let unknownKey = HyperParameters.config(algorithm, preset: preset, environment: env)[key] == nil
+                log.error(unknownKey ? setting.keyMark : setting.mark, setting.field, problem); ok = false
             }
             overrides[key] = text
         }

@@ -10,8 +10,15 @@ import Envs
 struct Setting: Sendable {
     var key: String
     var value: FieldValue
+    /// Where the value is written (value errors point here)…
     var mark: SourceMark
     var field: String
+    /// …and its key (an unknown hyper-parameter points here).
+    var keyMark: SourceMark
+
+    init(key: String, value: FieldValue, mark: SourceMark, field: String, keyMark: SourceMark? = nil) {
+        self.key = key; self.value = value; self.mark = mark; self.field = field; self.keyMark = keyMark ?? mark
+    }
 }
 
 /// One key of a matrix and the values it takes.
@@ -40,6 +47,8 @@ struct ParsedStage: Sendable {
     var doc: String?
     var fields: [String: Setting] = [:]
     var hyper: [String: Setting] = [:]
+    /// Fields given with a value that did not parse (reported already, so not "missing").
+    var broken: Set<String> = []
     var axes: [MatrixAxis] = []
     var matrixMark: SourceMark?
     var exclusions: [Exclusion] = []
@@ -66,6 +75,7 @@ struct ParsedPipeline: Sendable {
     var doc: String?
     var defaults: [String: Setting] = [:]
     var defaultHyper: [String: Setting] = [:]
+    var brokenDefaults: Set<String> = []
     var stages: [ParsedStage] = []
 }
 
@@ -102,7 +112,7 @@ struct SpecReader {
                     let path = "defaults.\(k)"
                     if k == "set" { pipeline.defaultHyper = hyperParameters(v, path) }
                     else if let f = NodeField(rawValue: k) {
-                        if let s = setting(f, v, path) { pipeline.defaults[k] = s }
+                        if let s = setting(f, v, path) { pipeline.defaults[k] = s } else { pipeline.brokenDefaults.insert(k) }
                     } else {
                         unknownKey(k, kMark, path, allowed: Keys.defaults, context: "defaults")
                     }
@@ -193,7 +203,9 @@ struct SpecReader {
             case "output": stage.output = string(value, field)
             case "reference": stage.reference = referenceRows(value, field)
             default:
-                if let f = NodeField(rawValue: key), let s = setting(f, value, field) { stage.fields[key] = s }
+                if let f = NodeField(rawValue: key) {
+                    if let s = setting(f, value, field) { stage.fields[key] = s } else { stage.broken.insert(key) }
+                }
             }
         }
         return stage
@@ -223,12 +235,17 @@ struct SpecReader {
                 log.error(mark(value), path, "matrix values are lists, e.g. \(key): [a, b]"); continue
             }
             if seq.isEmpty { log.error(mark(value), path, "an empty list expands to no nodes") }
+            if nodeField == .actor || nodeField == .critic, seq.contains(where: { if case .sequence = $0 { false } else { true } }) {
+                log.error(mark(value), path, "each matrix entry is a size list: \(key): [[4, 4], [16, 16]]")
+                stage.broken.insert(key)
+                continue
+            }
             var entries: [Setting] = []
             for item in seq {
                 if let f = nodeField {
-                    if let s = setting(f, item, path) { entries.append(s) }
+                    if let s = setting(f, item, path) { entries.append(s) } else { stage.broken.insert(key) }
                 } else if let text = hyperValue(item, path) {
-                    entries.append(Setting(key: key, value: .hyper(text), mark: mark(item), field: path))
+                    entries.append(Setting(key: key, value: .hyper(text), mark: mark(item), field: path, keyMark: keyMark))
                 }
             }
             stage.axes.append(MatrixAxis(key: key, isHyper: nodeField == nil, entries: entries, mark: keyMark, field: path))
@@ -386,7 +403,7 @@ struct SpecReader {
         var out: [String: Setting] = [:]
         for (k, kMark, v) in pairs {
             if let text = hyperValue(v, "\(field).\(k)") {
-                out[k] = Setting(key: k, value: .hyper(text), mark: kMark, field: "\(field).\(k)")
+                out[k] = Setting(key: k, value: .hyper(text), mark: mark(v), field: "\(field).\(k)", keyMark: kMark)
             }
         }
         return out

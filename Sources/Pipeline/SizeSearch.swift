@@ -19,9 +19,11 @@
 // one does (the paper's method assumes it too). Whatever the returns, the
 // result is a probed size that passed whose next smaller size was probed and
 // failed (or is the smallest in the list): a boundary. When returns are not
-// monotone that boundary need not be the smallest passing size; every pair of
-// probes that contradicts monotonicity is listed in `Outcome.contradictions`
-// so the report can say so, and nothing is probed beyond the binary search.
+// monotone that boundary need not be the smallest passing size, and the
+// search's own probes cannot show it (any sequence of binary-search outcomes
+// fits some monotone function). What can contradict monotonicity is the
+// baseline, measured apart: such pairs are listed in `Outcome.contradictions`
+// so the report can say so. Nothing is probed beyond the binary search.
 
 /// One size search's state.
 public struct SizeSearch: Sendable, Codable, Equatable {
@@ -114,7 +116,8 @@ public struct SizeSearch: Sendable, Codable, Equatable {
         switch phase {
         case .baseline:
             if threshold == nil { threshold = mean }
-            decision = "baseline mean \(fmt(mean)); threshold \(fmt(threshold!)), pass mark \(fmt(passMark!))"
+            passed = mean >= passMark!
+            decision = "baseline \(passed ? "passes" : "fails"): mean \(fmt(mean)); threshold \(fmt(threshold!)), pass mark \(fmt(passMark!))"
             phase = .symmetric; low = 0; high = sizes.count
         case .symmetric, .asymmetric:
             passed = mean >= passMark!
@@ -170,15 +173,20 @@ public struct SizeSearch: Sendable, Codable, Equatable {
                        symmetric: symmetric, asymmetric: asymmetric, contradictions: contradictions())
     }
 
-    /// Within each phase, a smaller size that passed while a larger one failed.
+    /// Pairs of probes where the smaller (in both actor and critic, by list
+    /// position) passed and the larger failed. One binary search cannot produce
+    /// such a pair by itself (after a failure it only probes larger sizes, after
+    /// a pass only smaller ones); the baseline, measured apart, can.
     func contradictions() -> [String] {
+        guard let passMark else { return [] }
+        func position(_ s: [Int]) -> Int? { sizes.firstIndex(of: s) }
         var out: [String] = []
-        func index(_ s: [Int]) -> Int { sizes.firstIndex(of: s) ?? -1 }
-        for phase in [Phase.symmetric, .asymmetric] {
-            let rs = records.filter { $0.phase == phase }
-            for a in rs where a.passed {
-                for b in rs where !b.passed && index(b.sizes.actor) > index(a.sizes.actor) {
-                    out.append("\(phase.rawValue): \(sizesText(a.sizes)) passes (\(fmt(a.mean))) but larger \(sizesText(b.sizes)) fails (\(fmt(b.mean)))")
+        for a in records where a.mean >= passMark {
+            guard let aa = position(a.sizes.actor), let ac = position(a.sizes.critic) else { continue }
+            for b in records where b.mean < passMark {
+                guard let ba = position(b.sizes.actor), let bc = position(b.sizes.critic) else { continue }
+                if aa <= ba && ac <= bc {
+                    out.append("\(sizesText(a.sizes)) passes (\(fmt(a.mean))) but larger \(sizesText(b.sizes)) fails (\(fmt(b.mean)))")
                 }
             }
         }
@@ -189,5 +197,30 @@ public struct SizeSearch: Sendable, Codable, Equatable {
     private func fmt(_ x: Double) -> String {
         let r = (x * 100).rounded() / 100
         return r == r.rounded() ? String(Int(r)) : String(r)
+    }
+}
+
+/// One step of a search node run by an executor: the search is replayed from
+/// the returns of the probes already trained (cached), so it needs no state of
+/// its own between runs and resumes wherever it was interrupted.
+public enum SearchReplay {
+    public enum Step: Sendable {
+        /// Train these nodes (one per seed of the next probe), then run the search node again.
+        case needs([PipelineNode])
+        /// Finished: the search's records and outcome.
+        case done(SizeSearch)
+    }
+
+    /// `returnOf` gives a finished train node's evaluation return, nil if it has not run.
+    public static func advance(_ searchNode: PipelineNode, returnOf: (PipelineNode) -> Double?) -> Step? {
+        guard case .search(let spec) = searchNode.spec else { return nil }
+        var search = spec.makeSearch()
+        while let probe = search.next {
+            let nodes = searchNode.probeNodes(probe.sizes)
+            let returns = nodes.map(returnOf)
+            if returns.contains(where: { $0 == nil }) { return .needs(nodes.enumerated().filter { returns[$0.offset] == nil }.map(\.element)) }
+            search.record(returns: returns.map { $0! })
+        }
+        return .done(search)
     }
 }
