@@ -31,6 +31,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // MARK: - System libraries (Debian: libhdf5-dev, libopenblas-dev, libmujoco-dev)
@@ -48,7 +49,8 @@ let package = Package(
         .target(name: "Store", dependencies: ["CHDF5", "Nets", .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: optimize, plugins: ["SourceFingerprint"]),
         .target(name: "Report", dependencies: ["Store", "Nets"], resources: [.copy("Templates")], swiftSettings: optimize),
-        .target(name: "Pipeline", dependencies: ["Agents", "Store", "Report"], swiftSettings: optimize),
+        .target(name: "Pipeline", dependencies: ["Agents", "Store", "Report", .product(name: "Yams", package: "Yams")],
+                swiftSettings: optimize),
 
         // MARK: - Build tools: cache keys hash the source of Nets, Envs and Agents
         .executableTarget(name: "SourceFingerprintTool", path: "Sources/SourceFingerprintTool"),
@@ -71,7 +73,7 @@ let package = Package(
         .testTarget(name: "EnvsTests", dependencies: ["Envs"], resources: [.copy("Fixtures")]),
         .testTarget(name: "AgentsTests", dependencies: ["Agents"]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ReportTests", dependencies: ["Report"]),
         .testTarget(name: "AsymCLITests", dependencies: ["asym", "Store", "Nets"]),   // Store: the fault tests craft trick checkpoints
     ]

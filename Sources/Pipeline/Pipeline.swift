@@ -1,4 +1,0 @@
-// Pipeline: YAML → stage graph → executors (see DESIGN.md).
-import Agents
-import Store
-import Report
