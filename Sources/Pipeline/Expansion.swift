@@ -40,38 +40,23 @@ public struct Pipeline: Sendable {
 /// The config of an algorithm as its preset resolves it for an environment,
 /// without building the environment (what `--print-config` shows).
 public enum HyperParameters {
-    public static func config(_ algorithm: Algorithm, preset: Preset, environment: String) -> [String: JSONValue] {
-        let discrete = (try? EnvRegistry.entry(environment).actionSpace.isDiscrete) ?? false
-        func fields<C: Encodable>(_ c: C) -> [String: JSONValue] {
-            guard let data = try? JSONEncoder().encode(c),
-                  case .object(let o)? = try? JSONDecoder().decode(JSONValue.self, from: data) else { return [:] }
-            return o
-        }
-        switch algorithm {
-        case .ddpg: return fields(DDPG.preset(preset, env: environment))
-        case .td3: return fields(TD3.preset(preset, env: environment))
-        case .sac where discrete: return fields(DiscreteSAC.preset(preset, env: environment))
-        case .sac: return fields(SAC.preset(preset, env: environment))
-        case .ppo: return fields(PPO.Config.preset(preset, env: environment))
-        case .trpo: return fields(TRPO.Config.preset(preset, env: environment))
-        }
+    /// A spec that only names what decides the config (sizes and seed do not).
+    static func spec(_ algorithm: Algorithm, _ preset: Preset, _ environment: String) -> RunSpec {
+        RunSpec(algorithm: algorithm, env: environment, actorHidden: [], criticHidden: [], seed: 0, preset: preset)
+    }
+
+    /// The resolved config as `AgentFactory` builds it (one switch over algorithms, in Agents).
+    public static func config(_ algorithm: Algorithm, preset: Preset, environment: String) throws -> [String: JSONValue] {
+        let json = try AgentFactory.resolvedConfigJSON(spec(algorithm, preset, environment))
+        guard case .object(let o) = try JSONDecoder().decode(JSONValue.self, from: Data(json.utf8)) else { return [:] }
+        return o
     }
 
     /// Checks one override the way `AgentFactory` will apply it; nil when it applies.
     public static func problem(key: String, value: String, algorithm: Algorithm, preset: Preset,
                                environment: String) -> String? {
-        let discrete = (try? EnvRegistry.entry(environment).actionSpace.isDiscrete) ?? false
-        let overrides = [(key: key, value: value)]
         do {
-            switch algorithm {
-            case .ddpg: _ = try applyOverrides(overrides, to: DDPG.preset(preset, env: environment), algorithm: algorithm)
-            case .td3: _ = try applyOverrides(overrides, to: TD3.preset(preset, env: environment), algorithm: algorithm)
-            case .sac where discrete:
-                _ = try applyOverrides(overrides, to: DiscreteSAC.preset(preset, env: environment), algorithm: algorithm)
-            case .sac: _ = try applyOverrides(overrides, to: SAC.preset(preset, env: environment), algorithm: algorithm)
-            case .ppo: _ = try applyOverrides(overrides, to: PPO.Config.preset(preset, env: environment), algorithm: algorithm)
-            case .trpo: _ = try applyOverrides(overrides, to: TRPO.Config.preset(preset, env: environment), algorithm: algorithm)
-            }
+            _ = try AgentFactory.resolvedConfigJSON(spec(algorithm, preset, environment), overrides: [(key: key, value: value)])
             return nil
         } catch AgentError.unknownKey(let k, let a, let known) {
             return "unknown \(a.rawValue) hyper-parameter '\(k)'\(didYouMean(k, known)) (known: \(known.joined(separator: ", ")))"
@@ -223,7 +208,7 @@ struct Expander {
         for (key, setting) in hyper.sorted(by: { $0.key < $1.key }) {
             guard case .hyper(let text) = setting.value else { continue }
             if let problem = HyperParameters.problem(key: key, value: text, algorithm: algorithm, preset: preset, environment: env) {
-                let unknownKey = HyperParameters.config(algorithm, preset: preset, environment: env)[key] == nil
+                let unknownKey = (try? HyperParameters.config(algorithm, preset: preset, environment: env))?[key] == nil
                 log.error(unknownKey ? setting.keyMark : setting.mark, setting.field, problem); ok = false
             }
             overrides[key] = text

@@ -36,7 +36,7 @@ public struct TrainSpec: Codable, Sendable, Hashable {
     }
 
     /// Canonical JSON (sorted keys, no whitespace).
-    public var canonical: String { canonicalJSON(self) }
+    public var canonical: String { get throws { try canonicalJSON(self) } }
 
     /// The id suffix `algo-env-aA-cC-sS`: a node's name within its stage.
     var idSuffix: String {
@@ -120,7 +120,7 @@ public enum NodeSpec: Codable, Sendable, Hashable {
         }
     }
 
-    public var canonical: String { canonicalJSON(self) }
+    public var canonical: String { get throws { try canonicalJSON(self) } }
 }
 
 /// A node of the graph: its id, spec, and the ids it waits for.

@@ -124,7 +124,7 @@ struct ExpansionTests {
             #expect(n.needs.allSatisfy(seen.contains), "\(n.id) comes before what it needs")
             seen.insert(n.id)
         }
-        #expect(a.map(\.spec.canonical) == b.map(\.spec.canonical))
+        #expect(try a.map { try $0.spec.canonical } == b.map { try $0.spec.canonical })
     }
 
     @Test func matrixExpandsAnyFieldWithExclusions() throws {
@@ -175,7 +175,7 @@ struct ExpansionTests {
     @Test func hyperParameterValuesAreCanonical() throws {
         let a = try load("name: c\nstages:\n  a: {kind: train, algorithm: td3, environment: Pendulum-v0, actor: [4], critic: [4], steps: 10, set: {pi_lr: 1.0e-3, batch_size: 128.0}}")
         let b = try load("name: c\nstages:\n  a: {kind: train, algorithm: td3, environment: Pendulum-v0, actor: [4], critic: [4], steps: 10, set: {batch_size: 128, pi_lr: 0.001}}")
-        #expect(a.graph.nodes.map(\.spec.canonical) == b.graph.nodes.map(\.spec.canonical))
+        #expect(try a.graph.nodes.map { try $0.spec.canonical } == b.graph.nodes.map { try $0.spec.canonical })
     }
 
     @Test func searchWithBaselineAddsTheBaselineNodes() throws {
@@ -200,10 +200,10 @@ struct ExpansionTests {
         #expect(p.graph.count == 2 * (1 + 3))
     }
 
-    @Test func hyperParameterKeysComeFromTheResolvedConfig() {
-        let td3 = HyperParameters.config(.td3, preset: .spinup, environment: "Pendulum-v0")
+    @Test func hyperParameterKeysComeFromTheResolvedConfig() throws {
+        let td3 = try HyperParameters.config(.td3, preset: .spinup, environment: "Pendulum-v0")
         #expect(td3["policy_delay"] != nil && td3["alpha"] == nil)
-        let discreteSAC = HyperParameters.config(.sac, preset: .zoo, environment: "Acrobot-v1")
+        let discreteSAC = try HyperParameters.config(.sac, preset: .zoo, environment: "Acrobot-v1")
         #expect(discreteSAC["target_entropy"] != nil)
         #expect(HyperParameters.problem(key: "policy_delay", value: "2", algorithm: .td3, preset: .spinup,
                                         environment: "Pendulum-v0") == nil)
