@@ -9,6 +9,11 @@ GYMNASIUM_VERSION := 1.4.0
 ASYM_MODELS ?= $(HOME)/.cache/asym/models
 RELEASE := -c release
 TEST_FLAGS := $(RELEASE) -Xswiftc -enable-testing
+# The tests run with every check on: -O instead of -Ounchecked (preconditions and
+# bounds checks stay) plus ASYM_INTERNAL_CHECKS (Package.swift reads ASYM_CHECKED),
+# in a build folder of their own so `make demo` and `make bench` keep the fast build.
+CHECKED := ASYM_CHECKED=1
+CHECKED_FLAGS := $(TEST_FLAGS) --scratch-path .build-checked
 BIN := .build/release
 
 # The portable numerics profile (Sources/Nets/Numerics.swift) for processes that
@@ -70,8 +75,8 @@ demo: setup
 
 ## test: the whole test suite, in release mode
 test: packages models
-	$(SWIFT) build $(TEST_FLAGS) --build-tests
-	$(PORTABLE_ENV) $(SWIFT) test $(TEST_FLAGS) --skip-build
+	$(CHECKED) $(SWIFT) build $(CHECKED_FLAGS) --build-tests
+	$(CHECKED) $(PORTABLE_ENV) $(SWIFT) test $(CHECKED_FLAGS) --skip-build
 
 ## bench: print throughput figures (never pass/fail on time); the off-policy
 ## ones under both numerics profiles, beside the peer's (`bench-peer`) when its

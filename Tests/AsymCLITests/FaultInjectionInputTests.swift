@@ -36,10 +36,10 @@ struct FaultInjectionInputTests {
              code: 2, message: "overflows 64-bit integers"),
         // Options: the message says what is wrong, in one line (not a usage block).
         Case(arguments: Array(train.dropLast()) + ["-5"], code: 2, message: "--steps must be positive (got -5)"),
-        Case(arguments: Array(train.dropLast(2)), code: 2, message: "Missing expected argument '--steps <steps>'"),
+        Case(arguments: Array(train.dropLast(2)) + ["--steps"], code: 2, message: "Missing value for '--steps <steps>'"),
         Case(arguments: train + ["--eval-episodes", "-1"], code: 2, message: "--eval-episodes must be ≥ 0"),
         Case(arguments: train + ["--checkpoint-every", "0", "--checkpoint", "/tmp/x.h5"], code: 2, message: "--checkpoint-every must be positive"),
-        Case(arguments: train + ["--checkpoint-every", "10"], code: 2, message: "--checkpoint-every needs --checkpoint FILE"),
+        Case(arguments: train + ["--checkpoint-every", "10", "--no-store"], code: 2, message: "--checkpoint-every needs --checkpoint FILE"),
         Case(arguments: train + ["--seed", "-1"], code: 2, message: "'-1' is invalid for '--seed"),
         Case(arguments: ["train", "--algo", "sacc", "--env", "Pendulum-v0", "--actor", "4", "--critic", "4", "--steps", "10"], code: 2, message: "'sacc'"),
         Case(arguments: ["train", "--algo", "sac", "--env", "Nowhere-v9", "--actor", "4", "--critic", "4", "--steps", "10"], code: 2, message: "unknown environment 'Nowhere-v9'"),

@@ -79,12 +79,22 @@ struct FaultInjectionStopTests {
         #expect(resultPart(resumed.stdout) == resultPart(reference.stdout))
     }
 
-    @Test("SIGTERM without --checkpoint says so and exits 143")
+    @Test("SIGTERM with --no-store and without --checkpoint says so and exits 143")
     func stopWithoutCheckpoint() throws {
-        let started = try startAsym(Self.td3 + ["--steps", "10000000"])
+        let started = try startAsym(Self.td3 + ["--steps", "10000000", "--no-store"])
         usleep(1_500_000)   // past start-up, so the handler is installed (a default SIGTERM would kill: a test failure below)
         kill(started.0.processIdentifier, SIGTERM)
         let r = finish(started)
         expectFailure(r, code: 143, message: "no checkpoint was asked for")
+    }
+
+    @Test("SIGTERM of a run through the store saves its partial checkpoint, says how to go on, exits 143")
+    func stopThroughTheStore() throws {
+        let started = try startAsym(Self.td3 + ["--steps", "10000000"])
+        usleep(1_500_000)
+        kill(started.0.processIdentifier, SIGTERM)
+        let r = finish(started)
+        expectFailure(r, code: 143, message: "(continue with the same command)")
+        #expect(r.stderr.contains("/partial/"), "\(r.stderr)")
     }
 }

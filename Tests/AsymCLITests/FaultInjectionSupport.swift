@@ -35,6 +35,15 @@ func startAsym(_ arguments: [String], shellRedirect: String? = nil) throws -> (P
         process.executableURL = asymBinary()
         process.arguments = arguments
     }
+    // A store of its own (under this test process's temporary folder), unless the
+    // caller chose one: no run is answered from another test's cache, and nothing
+    // lands in the repository's artifacts/.
+    var environment = ProcessInfo.processInfo.environment
+    if environment["ASYM_STORE"] == nil {
+        environment["ASYM_STORE"] = FileManager.default.temporaryDirectory
+            .appendingPathComponent("asym-fault-store-\(getpid())-\(UUID().uuidString)").path
+    }
+    process.environment = environment
     let out = Pipe(), err = Pipe()
     process.standardOutput = out
     process.standardError = err
