@@ -12,8 +12,9 @@
 //   cost more than a few percent, so release keeps -Ounchecked.
 // - ASYM_CHECKED=1 in the environment of `swift build`/`swift test` builds with
 //   -O (preconditions stay) and -DASYM_INTERNAL_CHECKS: how the tests are run.
-// - ASYM_INTERNAL_CHECKS: finite-loss and finite-advantage checks after every
-//   update (Agents/OffPolicyLoop.swift, Agents/OnPolicyAgent.swift). Also
+// - ASYM_INTERNAL_CHECKS: invariant checks inside hot loops (the minibatch
+//   shape in Agents/OffPolicyLoop.swift). Non-finite losses are not internal
+//   errors: Training.run stops a diverged run with a message. Also
 //   `swift build -c release -Xswiftc -DASYM_INTERNAL_CHECKS`.
 import PackageDescription
 

@@ -212,8 +212,8 @@ public final class OffPolicyAgent<Learner: OffPolicyLearner>: Agent {
             }
         }
 #if ASYM_INTERNAL_CHECKS
-        precondition(info.criticLoss.isFinite && (info.actorLoss?.isFinite ?? true),
-                     "\(spec.algorithm.rawValue): non-finite loss at update \(updates) (critic \(info.criticLoss))")
+        // A non-finite loss is no internal error but a diverged run (a learning rate
+        // too large): Training.run's divergence watch stops it with a message.
         precondition(batch.size == config.batchSize, "minibatch of \(batch.size) rows, expected \(config.batchSize)")
 #endif
         updates += 1

@@ -81,10 +81,6 @@ public final class OnPolicyAgent<Learner: OnPolicyLearner>: Agent {
                                   metrics: metrics, stepsDone: stepsDone)
         stepsDone += config.nEnvs
         if full {
-#if ASYM_INTERNAL_CHECKS
-            precondition(buffer.advantages.allSatisfy(\.isFinite) && buffer.returns.allSatisfy(\.isFinite),
-                         "\(spec.algorithm.rawValue): non-finite advantages or returns at step \(stepsDone)")
-#endif
             learner.update(buffer, step: stepsDone, metrics: metrics)
             buffer.reset()
         }

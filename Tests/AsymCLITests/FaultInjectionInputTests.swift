@@ -91,25 +91,10 @@ struct FaultInjectionInputTests {
     /// below the float spacing, and the loop never ended.
     @Test("env replay: a huge Acrobot angle does not hang")
     func hugeAngle() throws {
-        let started = try startAsymWithInput(["env", "replay", "--env", "Acrobot-v1", "--input", "-"],
-                                             input: #"{"state": {"s": [1e300, 0, 0, 0]}, "actions": [[2]]}"#)
+        let started = try startAsym(["env", "replay", "--env", "Acrobot-v1", "--input", "-"],
+                                    input: #"{"state": {"s": [1e300, 0, 0, 0]}, "actions": [[2]]}"#)
         let r = finish(started, timeout: 30)
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("\"steps\""))
     }
-}
-
-/// Like `startAsym`, with `input` on stdin.
-func startAsymWithInput(_ arguments: [String], input: String) throws -> (Process, Pipe, Pipe) {
-    let process = Process()
-    process.executableURL = asymBinary()
-    process.arguments = arguments
-    let out = Pipe(), err = Pipe(), inPipe = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    process.standardInput = inPipe
-    try process.run()
-    inPipe.fileHandleForWriting.write(Data(input.utf8))
-    try inPipe.fileHandleForWriting.close()
-    return (process, out, err)
 }

@@ -23,9 +23,8 @@ struct FaultInjectionOutputTests {
 
     @Test("env replay into a full stdout fails")
     func replayFull() throws {
-        let started = try startAsymWithInputRedirected(["env", "replay", "--env", "Pendulum-v0", "--input", "-"],
-                                                       input: #"{"state": {"theta": 0, "thetadot": 0}, "actions": [[0]]}"#,
-                                                       redirect: ">/dev/full")
+        let started = try startAsym(["env", "replay", "--env", "Pendulum-v0", "--input", "-"], shellRedirect: ">/dev/full",
+                                    input: #"{"state": {"theta": 0, "thetadot": 0}, "actions": [[0]]}"#)
         expectFailure(finish(started), code: 1, message: "No space left on device")
     }
 
@@ -44,18 +43,4 @@ struct FaultInjectionOutputTests {
         let state = try StateFile.read(checkpoint)
         #expect(state.integers["steps_done"] == [300])
     }
-}
-
-func startAsymWithInputRedirected(_ arguments: [String], input: String, redirect: String) throws -> (Process, Pipe, Pipe) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/bin/sh")
-    process.arguments = ["-c", "exec \"$0\" \"$@\" \(redirect)", asymBinary().path] + arguments
-    let out = Pipe(), err = Pipe(), inPipe = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    process.standardInput = inPipe
-    try process.run()
-    inPipe.fileHandleForWriting.write(Data(input.utf8))
-    try inPipe.fileHandleForWriting.close()
-    return (process, out, err)
 }

@@ -25,8 +25,9 @@ func scratchDirectory(_ label: String) throws -> URL {
 }
 
 /// Starts `asym` with `arguments`; `shellRedirect` (e.g. `>/dev/full`, `>&-`)
-/// is applied to it through /bin/sh, so stdout can be a device or closed.
-func startAsym(_ arguments: [String], shellRedirect: String? = nil) throws -> (Process, Pipe, Pipe) {
+/// is applied to it through /bin/sh, so stdout can be a device or closed;
+/// `input`, if given, is written to its stdin (else stdin is /dev/null).
+func startAsym(_ arguments: [String], shellRedirect: String? = nil, input: String? = nil) throws -> (Process, Pipe, Pipe) {
     let process = Process()
     if let shellRedirect {
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
@@ -47,8 +48,13 @@ func startAsym(_ arguments: [String], shellRedirect: String? = nil) throws -> (P
     let out = Pipe(), err = Pipe()
     process.standardOutput = out
     process.standardError = err
-    process.standardInput = FileHandle.nullDevice
+    let inPipe = Pipe()
+    process.standardInput = input == nil ? FileHandle.nullDevice : inPipe
     try process.run()
+    if let input {
+        inPipe.fileHandleForWriting.write(Data(input.utf8))
+        try inPipe.fileHandleForWriting.close()
+    }
     return (process, out, err)
 }
 
