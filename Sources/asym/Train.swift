@@ -151,7 +151,7 @@ extension Asym {
             // What the agent's own checks refuse (sizes, memory) is bad input: say it in one
             // line before anything else. A stored result needs no agent at all.
             if !FileManager.default.fileExists(atPath: store.objectPath(node.key)) {
-                try userFacing { try node.makeAgent() }
+                _ = try userFacing { try node.makeAgent() }
             }
             // The key goes to stderr at the start on a terminal, else with the result, so
             // that a run that fails still says so in one line.
