@@ -89,10 +89,12 @@ struct StoreCLITests {
         defer { try? FileManager.default.removeItem(atPath: store) }
         nonisolated(unsafe) var results: [(status: Int32, stdout: String, stderr: String)?] = [nil, nil]
         let group = DispatchGroup()
+        let lock = NSLock()   // the two writes to `results` must not race (an array is one value)
         for i in 0..<2 {
             group.enter()
             DispatchQueue.global().async {
-                results[i] = try? runAsym(storeRun + ["--store", store])
+                let outcome = try? runAsym(storeRun + ["--store", store])
+                lock.withLock { results[i] = outcome }
                 group.leave()
             }
         }
