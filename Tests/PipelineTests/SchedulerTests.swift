@@ -37,7 +37,7 @@ struct StubRunner: NodeRunner {
 }
 
 struct SchedulerTests {
-    @Test(.disabled("hangs in the polling stub runner; under investigation")) func runsEveryNodeAfterWhatItNeedsOnNWorkers() async {
+    @Test func runsEveryNodeAfterWhatItNeedsOnNWorkers() async {
         var nodes = (0..<6).map { stubNode("a\($0)") }
         nodes.append(stubNode("join", needs: nodes.map(\.id)))
         let runner = StubRunner(gather: 3)
@@ -47,7 +47,7 @@ struct SchedulerTests {
         #expect(await runner.log.maxInFlight == 3)
     }
 
-    @Test(.disabled("hangs in the polling stub runner; under investigation")) func neverRunsMoreThanNAtOnce() async {
+    @Test func neverRunsMoreThanNAtOnce() async {
         let nodes = (0..<4).map { stubNode("n\($0)") }
         let runner = StubRunner(gather: 3)   // would reach 3 if allowed; waits out its patience instead
         let report = await Scheduler(jobs: 2).run(NodeGraph(nodes), runner: runner)
@@ -80,12 +80,12 @@ struct SchedulerTests {
     }
 
     /// A node that asks for nodes while the graph runs (a search's probes) gets them and runs again.
-    @Test(.disabled("hangs when the runner suspends; under investigation")) func acceptsNodesAddedWhileRunning() async {
+    @Test func acceptsNodesAddedWhileRunning() async {
         struct Asking: NodeRunner {
             let log = RunLog()
             func run(_ node: PipelineNode, attempt: Int) async -> NodeOutcome {
                 await log.begin(node.id); defer { Task { await log.end(node.id) } }
-                guard node.id.hasPrefix("ask") else { return .succeeded }
+                guard node.id == "ask" else { return .succeeded }   // its probes ("ask-probe…") ask for nothing
                 let step = await log.attempts(node.id)
                 if step <= 2 { return .waiting(for: [stubNode("\(node.id)-probe\(step)a"), stubNode("\(node.id)-probe\(step)b")]) }
                 return .succeeded
@@ -181,7 +181,7 @@ struct SearchThroughSchedulerTests {
         }
     }
 
-    @Test(.disabled("hangs when the runner suspends; under investigation")) func smokeSearchFindsItsSizes() async throws {
+    @Test func smokeSearchFindsItsSizes() async throws {
         let p = try Pipeline.load(path: repoRoot.appendingPathComponent("pipelines/smoke.yaml").path)
         let runner = StubTrainer()
         let report = await Scheduler(jobs: 2).run(p.graph, runner: runner)
