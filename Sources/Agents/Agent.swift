@@ -95,6 +95,14 @@ public protocol Agent: AnyObject {
 
     func stateDict() -> StateDict
     func load(_ state: StateDict) throws
+
+    /// What the deterministic policy needs and nothing more (no replay buffer,
+    /// no environment state): the learner's networks and, for on-policy agents,
+    /// the observation statistics. A stored model, small enough to keep with
+    /// every result, from which an evaluate stage rebuilds the policy.
+    func policyState() -> StateDict
+    /// Restores `policyState()` into a freshly built agent of the same spec.
+    func loadPolicy(_ state: StateDict) throws
 }
 
 /// Errors that name what the user typed.

@@ -317,6 +317,18 @@ public final class OffPolicyAgent<Learner: OffPolicyLearner>: Agent {
         return s
     }
 
+    public func policyState() -> StateDict {
+        var s = StateDict()
+        s.merge(learner.stateDict(), prefix: "learner")
+        return s
+    }
+
+    public func loadPolicy(_ s: StateDict) throws {
+        var newLearner = learner
+        try newLearner.load(s.subset("learner"))
+        learner = newLearner
+    }
+
     public func load(_ s: StateDict) throws {
         try s.checkIdentity(specJSON: specJSON, configJSON: configJSON)
         // Restore into copies first, so a failure leaves this agent unchanged.

@@ -105,6 +105,24 @@ public final class OnPolicyAgent<Learner: OnPolicyLearner>: Agent {
         return s
     }
 
+    public func policyState() -> StateDict {
+        var s = StateDict()
+        s.merge(learner.stateDict(), prefix: "learner")
+        if let stats = collector.observationStats { s.merge(stats.stateDict(), prefix: "observation_stats") }
+        return s
+    }
+
+    public func loadPolicy(_ s: StateDict) throws {
+        var newLearner = learner
+        try newLearner.load(s.subset("learner"))
+        if collector.observationStats != nil {
+            var stats = collector.observationStats!
+            try stats.load(s.subset("observation_stats"))
+            collector.observationStats = stats
+        }
+        learner = newLearner
+    }
+
     /// Restores into copies first, so a failure leaves this agent unchanged.
     public func load(_ s: StateDict) throws {
         try s.checkIdentity(specJSON: specJSON, configJSON: configJSON)

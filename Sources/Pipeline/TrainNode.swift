@@ -91,6 +91,9 @@ public final class TrainNode {
         /// One-line notices for the user (damaged files, waiting, resuming).
         public var notice: (String) -> Void = { _ in }
         public var progress: ((Training.Progress) -> Void)? = nil
+        /// Write a run record for this one run (`asym train`); a pipeline's workers
+        /// leave that to the pipeline's own record.
+        public var recordRun = true
         public init() {}
     }
 
@@ -136,7 +139,7 @@ public final class TrainNode {
                                     wallTime: monotonicSeconds() - started)
         try store.put(artifact)
         unlink(partial)
-        try store.recordRun(command: "train", keys: [key])
+        if options.recordRun { try store.recordRun(command: "train", keys: [key]) }
         return .computed(artifact)
     }
 
@@ -217,7 +220,7 @@ public final class TrainNode {
         checkpoint.merge(state, prefix: "agent")
         for (name, series) in metrics.series { checkpoint.doubles["metrics/" + name] = series.flatMap { [Double($0.step), $0.value] } }
         try StateFile.write(checkpoint, to: partial, attributes: [
-            "kind": "partial", "key": key, "spec": spec.text, "numerics": Numerics.id, "tool_version": Self.toolVersion,
+            "kind": "partial", "key": key, "spec": spec.text, "steps_done": String(agent.stepsDone), "numerics": Numerics.id, "tool_version": Self.toolVersion,
         ])
         lastPartialStep = agent.stepsDone
     }
@@ -248,6 +251,8 @@ public final class TrainNode {
             }
         }
         artifact.arrays["eval"] = ShapedArray(result.returns)
+        // The model itself, so that an evaluate stage can rebuild the policy without retraining.
+        artifact.setState(agent.policyState(), under: "policy")
         for (name, exported) in agent.exportedNetworks {
             for (tensor, array) in Self.stateDict(of: exported.network) { artifact.arrays["weights/\(name)/\(tensor)"] = array }
         }

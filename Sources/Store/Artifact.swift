@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Nets
 
 /// One array of an artifact, with its shape (row-major).
 public struct ShapedArray: Equatable, Sendable {
@@ -112,5 +113,40 @@ public struct Artifact: Equatable, Sendable {
 
     public var metricNames: [String] {
         arrays.keys.filter { $0.hasPrefix("metrics/") }.map { String($0.dropFirst("metrics/".count)) }.sorted()
+    }
+}
+
+extension Artifact {
+    /// Keeps a `StateDict` as datasets under `prefix/` (words as their bit patterns
+    /// under `prefix/~words/`, texts as attributes `prefix/<name>`), so a result
+    /// can carry a model without a second file.
+    public mutating func setState(_ state: StateDict, under prefix: String) {
+        for (name, v) in state.floats { arrays["\(prefix)/\(name)"] = ShapedArray(v) }
+        for (name, v) in state.doubles { arrays["\(prefix)/\(name)"] = ShapedArray(v) }
+        for (name, v) in state.integers { arrays["\(prefix)/\(name)"] = ShapedArray(v) }
+        for (name, v) in state.words { arrays["\(prefix)/~words/\(name)"] = ShapedArray(v.map { Int64(bitPattern: $0) }) }
+        for (name, v) in state.texts { attributes["\(prefix)/\(name)"] = v }
+    }
+
+    /// The `StateDict` that `setState(_:under:)` kept under `prefix`.
+    public func state(under prefix: String) -> StateDict {
+        var state = StateDict()
+        let head = prefix + "/", words = prefix + "/~words/"
+        for (name, array) in arrays where name.hasPrefix(head) {
+            if name.hasPrefix(words) {
+                if case .integers(let v) = array.values {
+                    state.words[String(name.dropFirst(words.count))] = v.map { UInt64(bitPattern: $0) }
+                }
+                continue
+            }
+            let key = String(name.dropFirst(head.count))
+            switch array.values {
+            case .floats(let v): state.floats[key] = v
+            case .doubles(let v): state.doubles[key] = v
+            case .integers(let v): state.integers[key] = v
+            }
+        }
+        for (name, text) in attributes where name.hasPrefix(head) { state.texts[String(name.dropFirst(head.count))] = text }
+        return state
     }
 }

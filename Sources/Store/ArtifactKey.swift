@@ -19,6 +19,9 @@ public enum ArtifactKey {
                               "numerics": .string(numerics), "code": .string(code)]).text
     }
 
+    /// SHA-256 of any bytes, hex (e.g. a pipeline file's, for run records).
+    public static func sha256(_ bytes: [UInt8]) -> String { hex(SHA256.hash(data: bytes)) }
+
     /// Whether `text` looks like a key (so that a foreign file is never taken for one).
     public static func isKey(_ text: some StringProtocol) -> Bool {
         text.utf8.count == 64 && text.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) }

@@ -1,0 +1,164 @@
+// What each node kind computes and where its result lives in the store: the
+// key that names it, whether it is already there, and how to compute it. The
+// executors decide only where that runs (in this process, a worker process,
+// a Slurm job); every one of them ends in these functions, so a result never
+// depends on where it was computed.
+import Foundation
+import Agents
+import Nets
+import Store
+
+extension TrainSpec {
+    /// The store-backed run this spec describes.
+    public func makeTrainNode() throws -> TrainNode {
+        try TrainNode(spec: runSpec, overrides: overrideList, steps: steps,
+                      evaluation: RunResult.EvaluationProtocol(episodes: evalEpisodes))
+    }
+}
+
+/// An evaluate node: K deterministic episodes of a stored model, from a seed
+/// stream of their own, kept as an artifact of its own.
+public struct EvaluateNode {
+    public let spec: EvaluateSpec
+    public let train: TrainNode
+    public let key: String
+    public let canonicalSpec: CanonicalJSON
+
+    public init(_ spec: EvaluateSpec) throws {
+        self.spec = spec
+        train = try spec.train.makeTrainNode()
+        canonicalSpec = .object(["kind": .string("evaluate"), "model": .string(train.key),
+                                 "episodes": .integer(Int64(spec.episodes)),
+                                 "seed": spec.seed <= UInt64(Int64.max) ? .integer(Int64(spec.seed)) : .string(String(spec.seed))])
+        key = ArtifactKey.compute(spec: canonicalSpec, inputs: [train.key])
+    }
+
+    public func run(in store: ArtifactStore) throws -> TrainNode.Outcome {
+        if case .found(let artifact) = try store.lookup(key) { return .cached(artifact) }
+        guard case .found(let model) = try store.lookup(train.key) else {
+            throw PipelineRunError.missingInput(node: spec.trainNode, key: train.key)
+        }
+        let agent = try AgentFactory.make(train.runSpec, overrides: train.overrides)
+        try agent.loadPolicy(model.state(under: "policy"))
+        let started = monotonicSeconds()
+        let returns = agent.evaluate(episodes: spec.episodes, seed: spec.seed)
+        if let bad = returns.first(where: { !$0.isFinite }) { throw RunResultError.nonFiniteReturn(bad) }
+        let result = RunResult(returns: returns)
+        var artifact = Artifact()
+        let git = Provenance.git
+        artifact.attributes = [
+            "kind": "evaluate", "key": key, "spec": canonicalSpec.text, "model": train.key,
+            "tool_version": TrainNode.toolVersion, "git_commit": git.commit, "git_dirty": git.dirty,
+            "numerics": Numerics.id, "host": Provenance.host, "created": Provenance.timestamp(),
+            "wall_time_seconds": String(monotonicSeconds() - started),
+            "summary": try result.summary(of: agent, stepsPerSecond: 0).jsonLine(),
+        ]
+        artifact.arrays["eval"] = ShapedArray(returns)
+        try store.prepareForWriting()
+        try store.put(artifact)
+        return .computed(artifact)
+    }
+}
+
+/// Errors of running a pipeline's nodes.
+public enum PipelineRunError: Error, CustomStringConvertible {
+    case missingInput(node: String, key: String)
+    case specFile(path: String, why: String)
+    case numerics(String)
+
+    public var description: String {
+        switch self {
+        case .missingInput(let node, let key):
+            return "the result of \(node) (key \(key.prefix(12))) is not in the store; run the pipeline, not the node alone"
+        case .specFile(let path, let why): return "\(path): \(why)"
+        case .numerics(let why): return why
+        }
+    }
+}
+
+/// The mean return a train node's artifact reports (its final deterministic evaluation).
+public func evaluationMean(_ artifact: Artifact) -> Double? {
+    guard let returns = artifact.arrays["eval"]?.doubles, !returns.isEmpty else { return nil }
+    return returns.reduce(0, +) / Double(returns.count)
+}
+
+/// A search node's artifact: every probe with its sizes, seeds, keys and returns,
+/// the decision each led to, and the outcome.
+public enum SearchArtifact {
+    public static func key(of node: PipelineNode) throws -> String {
+        ArtifactKey.compute(spec: try CanonicalJSON(parsing: try node.spec.canonical))
+    }
+
+    public static func make(node: PipelineNode, search: SizeSearch, probeKeys: [String: String]) throws -> Artifact {
+        var artifact = Artifact()
+        let key = try key(of: node)
+        let records = try canonicalJSON(search.records)
+        let outcome = try canonicalJSON(search.outcome)
+        let git = Provenance.git
+        artifact.attributes = [
+            "kind": "search", "key": key, "node": node.id, "spec": try node.spec.canonical,
+            "records": records, "outcome": outcome,
+            "probe_keys": CanonicalJSON.object(probeKeys.mapValues(CanonicalJSON.string)).text,
+            "tool_version": TrainNode.toolVersion, "git_commit": git.commit, "git_dirty": git.dirty,
+            "numerics": Numerics.id, "host": Provenance.host, "created": Provenance.timestamp(),
+        ]
+        artifact.arrays["probe_means"] = ShapedArray(search.records.map(\.mean))
+        return artifact
+    }
+
+    public static func records(_ artifact: Artifact) -> [SizeSearch.Record] {
+        guard let text = artifact.attributes["records"] else { return [] }
+        return (try? JSONDecoder().decode([SizeSearch.Record].self, from: Data(text.utf8))) ?? []
+    }
+
+    public static func outcome(_ artifact: Artifact) -> SizeSearch.Outcome? {
+        guard let text = artifact.attributes["outcome"] else { return nil }
+        return try? JSONDecoder().decode(SizeSearch.Outcome.self, from: Data(text.utf8))
+    }
+}
+
+/// Where each node's result lives: a key in the store.
+public enum NodeKeys {
+    /// The node's key; nil for a report (its result is a folder, rewritten each run).
+    public static func key(of node: PipelineNode) throws -> String? {
+        switch node.spec {
+        case .train(let t): return try t.makeTrainNode().key
+        case .evaluate(let e): return try EvaluateNode(e).key
+        case .search: return try SearchArtifact.key(of: node)
+        case .report: return nil
+        }
+    }
+}
+
+/// The spec file a worker (`asym exec KEY`) reads: the node, by key, in the store.
+public enum NodeSpecFile {
+    public static func path(_ store: ArtifactStore, _ key: String) -> String { "\(store.root)/specs/\(key).json" }
+
+    public static func write(_ node: PipelineNode, key: String, in store: ArtifactStore) throws {
+        let path = path(store, key)
+        if FileManager.default.fileExists(atPath: path) { return }
+        try FileManager.default.createDirectory(atPath: "\(store.root)/specs", withIntermediateDirectories: true)
+        let text = CanonicalJSON.object(["node": .string(node.id), "stage": .string(node.stage),
+                                         "spec": try CanonicalJSON(parsing: try node.spec.canonical)]).text + "\n"
+        try AtomicWrite.writeBytes(Array(text.utf8), to: path)
+    }
+
+    /// The node a spec file describes; its key must be `key` under this process's code and numerics.
+    public static func read(key: String, in store: ArtifactStore) throws -> PipelineNode {
+        let path = path(store, key)
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw PipelineRunError.specFile(path: path, why: "no such spec file: `asym exec` runs nodes that `asym run` prepared")
+        }
+        struct File: Decodable { var node: String; var stage: String; var spec: NodeSpec }
+        let file: File
+        do { file = try JSONDecoder().decode(File.self, from: data) }
+        catch { throw PipelineRunError.specFile(path: path, why: "not a node spec (\(error))") }
+        let node = PipelineNode(id: file.node, stage: file.stage, spec: file.spec)
+        let actual = try NodeKeys.key(of: node)
+        guard actual == key else {
+            throw PipelineRunError.specFile(path: path, why: "gives key \(actual?.prefix(12) ?? "none") under this build "
+                                            + "(numerics \(Numerics.id)): the code or numerics changed since `asym run` wrote it")
+        }
+        return node
+    }
+}

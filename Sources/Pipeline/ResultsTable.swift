@@ -1,0 +1,77 @@
+// The report stage's plainest output: every result it reads as one Markdown
+// table (node, sizes, seed, mean ± std of the final evaluation, key), and each
+// search's probes and outcome. It reads the store only.
+import Foundation
+import Store
+
+public enum ResultsTable {
+    /// The folder a report node writes into: its `output`, or `plots/<pipeline>`, under `base`.
+    public static func folder(of node: PipelineNode, pipeline: Pipeline, base: String) -> String {
+        guard case .report(let spec) = node.spec else { return base }
+        let relative = spec.output ?? "plots/\(pipeline.name)"
+        return relative.hasPrefix("/") ? relative : base + "/" + relative
+    }
+
+    /// The Markdown of the results that `node` (a report) reads.
+    public static func markdown(for node: PipelineNode, pipeline: Pipeline, store: ArtifactStore) throws -> String {
+        guard case .report(let spec) = node.spec else { return "" }
+        var lines = ["# \(spec.title)", "", "| node | actor | critic | seed | return (mean ± std) | episodes | key |",
+                     "|---|---|---|---:|---:|---:|---|"]
+        var searches: [String] = []
+        for id in spec.inputs {
+            guard let input = pipeline.graph[id], let key = try NodeKeys.key(of: input),
+                  case .found(let artifact) = try store.lookup(key) else {
+                lines.append("| \(id) | | | | not computed | | |"); continue
+            }
+            switch input.spec {
+            case .train(let t):
+                lines.append(row(id, t.actor, t.critic, t.seed, artifact, key))
+            case .evaluate(let e):
+                lines.append(row(id, e.train.actor, e.train.critic, e.train.seed, artifact, key))
+            case .search:
+                searches.append(contentsOf: searchSection(id, artifact))
+            case .report: break
+            }
+        }
+        return (lines + searches).joined(separator: "\n") + "\n"
+    }
+
+    static func row(_ id: String, _ actor: [Int], _ critic: [Int], _ seed: UInt64, _ artifact: Artifact, _ key: String) -> String {
+        let returns = artifact.arrays["eval"]?.doubles ?? []
+        let n = Double(max(1, returns.count))
+        let mean = returns.reduce(0, +) / n
+        let std = (returns.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / n).squareRoot()
+        return "| \(id) | \(actor) | \(critic) | \(seed) | \(String(format: "%.2f ± %.2f", mean, std)) | \(returns.count) | `\(key.prefix(12))` |"
+    }
+
+    static func searchSection(_ id: String, _ artifact: Artifact) -> [String] {
+        var lines = ["", "## \(id)", ""]
+        if let o = SearchArtifact.outcome(artifact) {
+            lines.append("Threshold \(String(format: "%.2f", o.threshold)), pass mark \(String(format: "%.2f", o.passMark)); "
+                         + "smallest symmetric \(o.symmetric.map { "\($0)" } ?? "none"); "
+                         + "smallest asymmetric \(o.asymmetric.map { "actor \($0.actor) critic \($0.critic)" } ?? "none").")
+            lines.append("")
+        }
+        lines.append("| phase | actor | critic | seeds | mean | passed | decision |")
+        lines.append("|---|---|---|---|---:|---|---|")
+        for r in SearchArtifact.records(artifact) {
+            lines.append("| \(r.phase.rawValue) | \(r.sizes.actor) | \(r.sizes.critic) | \(r.seeds.map(String.init).joined(separator: ",")) "
+                         + "| \(String(format: "%.2f", r.mean)) | \(r.passed ? "yes" : "no") | \(r.decision) |")
+        }
+        return lines
+    }
+}
+
+/// The report stage's writer until the figures are wired: the results table.
+public struct TableReportWriter: ReportWriter {
+    public let base: String
+    public init(base: String) { self.base = base }
+
+    public func write(_ node: PipelineNode, pipeline: Pipeline, store: ArtifactStore, ledger: RunLedger) async throws -> String {
+        let folder = ResultsTable.folder(of: node, pipeline: pipeline, base: base)
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let text = try ResultsTable.markdown(for: node, pipeline: pipeline, store: store)
+        try AtomicWrite.writeBytes(Array(text.utf8), to: folder + "/results.md")
+        return folder
+    }
+}
