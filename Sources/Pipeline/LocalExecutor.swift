@@ -43,7 +43,9 @@ public struct WorkerCommand: Sendable {
 
 /// Writes what a report node produces (the Report module fills it; see `PipelineReportWriter`).
 public protocol ReportWriter: Sendable {
-    func write(_ node: PipelineNode, pipeline: Pipeline, store: ArtifactStore, ledger: RunLedger) async throws -> String
+    /// Where the report node writes (its stamp goes there too).
+    func folder(of node: PipelineNode, pipeline: Pipeline) -> String
+    func write(_ node: PipelineNode, pipeline: Pipeline, store: ArtifactStore, ledger: RunLedger) async throws
 }
 
 /// The runner of the local executor (and, through `spawn`, of any process-based one).
@@ -70,23 +72,30 @@ public struct LocalRunner: NodeRunner {
             case .train, .evaluate: return try await compute(node, attempt: attempt)
             case .search: return try await search(node)
             case .report:
-                let folder = try await report.write(node, pipeline: pipeline, store: store, ledger: ledger)
-                await ledger.record(node.id, key: nil, .computed)
-                _ = folder
+                let key = try ReportStamp.key(of: node, in: pipeline)
+                let folder = report.folder(of: node, pipeline: pipeline)
+                if let key, !forced.contains(node.id), ReportStamp.isCurrent(folder: folder, key: key) {
+                    await ledger.record(node.id, key: nil, .cached)
+                    return .succeeded
+                }
+                let started = monotonicSeconds()
+                try await report.write(node, pipeline: pipeline, store: store, ledger: ledger)
+                if let key { try ReportStamp.write(folder: folder, key: key) }
+                await ledger.record(node.id, key: nil, .computed, seconds: monotonicSeconds() - started)
                 return .succeeded
             }
         } catch {
-            return .failed("\(node.id): \(error)")
+            return .failed("\(error)")
         }
     }
 
     func compute(_ node: PipelineNode, attempt: Int) async throws -> NodeOutcome {
-        guard let key = try NodeKeys.key(of: node) else { return .failed("\(node.id): no key") }
+        guard let key = try NodeKeys.key(of: node) else { return .failed("no key") }
         if !forced.contains(node.id), case .found = try store.lookup(key) {
             await ledger.record(node.id, key: key, .cached)
             return .succeeded
         }
-        if stop.signal != nil { return .failed("\(node.id): not started (the run was stopped)") }
+        if stop.signal != nil { return .failed("not started (the run was stopped)") }
         if forced.contains(node.id), FileManager.default.fileExists(atPath: store.objectPath(key)) {
             _ = try store.quarantine(store.objectPath(key))   // kept, not deleted: --force recomputes
         }
@@ -103,7 +112,7 @@ public struct LocalRunner: NodeRunner {
         let why = status == 0 ? "the worker exited without storing a result" : WorkerLog.exitDescription(status)
         let last = WorkerLog.lastLine(log).map { ": \($0)" } ?? ""
         await ledger.record(node.id, key: key, .failed, seconds: seconds)
-        return .failed("\(node.id): \(why)\(last) (log: \(log))")
+        return .failed("\(why)\(last) (log: \(log))")
     }
 
     func search(_ node: PipelineNode) async throws -> NodeOutcome {

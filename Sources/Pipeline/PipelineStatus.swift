@@ -19,7 +19,8 @@ public struct NodeStatus: Sendable {
 
 public enum PipelineStatus {
     /// The state of every node, and of the probes the searches have asked for so far.
-    public static func of(_ pipeline: Pipeline, in store: ArtifactStore, lastRun: RunRecord?) throws -> [NodeStatus] {
+    public static func of(_ pipeline: Pipeline, in store: ArtifactStore, lastRun: RunRecord?,
+                          reportBase: String = FileManager.default.currentDirectoryPath) throws -> [NodeStatus] {
         var out: [NodeStatus] = []
         var seen = Set<String>()
         var queue = pipeline.graph.nodes
@@ -27,6 +28,13 @@ public enum PipelineStatus {
         while i < queue.count {
             let node = queue[i]; i += 1
             guard seen.insert(node.id).inserted else { continue }
+            if case .report = node.spec {
+                let folder = ResultsTable.folder(of: node, pipeline: pipeline, base: reportBase)
+                let current = try ReportStamp.key(of: node, in: pipeline).map { ReportStamp.isCurrent(folder: folder, key: $0) } ?? false
+                out.append(NodeStatus(node: node.id, key: nil, state: current ? .cached : .pending,
+                                      detail: current ? folder : "writes \(folder)"))
+                continue
+            }
             let key = try NodeKeys.key(of: node)
             out.append(status(node, key: key, store: store, lastRun: lastRun))
             if case .search = node.spec {

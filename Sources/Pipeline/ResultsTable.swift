@@ -67,11 +67,38 @@ public struct TableReportWriter: ReportWriter {
     public let base: String
     public init(base: String) { self.base = base }
 
-    public func write(_ node: PipelineNode, pipeline: Pipeline, store: ArtifactStore, ledger: RunLedger) async throws -> String {
-        let folder = ResultsTable.folder(of: node, pipeline: pipeline, base: base)
+    public func folder(of node: PipelineNode, pipeline: Pipeline) -> String {
+        ResultsTable.folder(of: node, pipeline: pipeline, base: base)
+    }
+
+    public func write(_ node: PipelineNode, pipeline: Pipeline, store: ArtifactStore, ledger: RunLedger) async throws {
+        let folder = folder(of: node, pipeline: pipeline)
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let text = try ResultsTable.markdown(for: node, pipeline: pipeline, store: store)
         try AtomicWrite.writeBytes(Array(text.utf8), to: folder + "/results.md")
-        return folder
+    }
+}
+
+/// A report is current when its folder's stamp names the key of what it read:
+/// the report spec and the keys of its inputs. A warm re-run rewrites nothing.
+public enum ReportStamp {
+    public static func key(of node: PipelineNode, in pipeline: Pipeline) throws -> String? {
+        guard case .report(let spec) = node.spec else { return nil }
+        let inputs = try spec.inputs.map { id -> String in
+            guard let input = pipeline.graph[id] else { return "missing:" + id }
+            return try NodeKeys.key(of: input) ?? "report:" + id
+        }
+        return ArtifactKey.compute(spec: try CanonicalJSON(parsing: try node.spec.canonical), inputs: inputs)
+    }
+
+    public static func path(folder: String) -> String { folder + "/.asym-report-key" }
+
+    public static func isCurrent(folder: String, key: String) -> Bool {
+        guard let data = FileManager.default.contents(atPath: path(folder: folder)) else { return false }
+        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) == key
+    }
+
+    public static func write(folder: String, key: String) throws {
+        try AtomicWrite.writeBytes(Array((key + "\n").utf8), to: path(folder: folder))
     }
 }

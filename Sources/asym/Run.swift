@@ -96,7 +96,8 @@ extension Asym {
         }
 
         func printDryRun(_ p: Pipeline, store: ArtifactStore) throws {
-            let statuses = try operational { try PipelineStatus.of(p, in: store, lastRun: RunRecord.latest(of: p.name, in: store)) }
+            let statuses = try operational { try PipelineStatus.of(p, in: store, lastRun: RunRecord.latest(of: p.name, in: store),
+                                                            reportBase: reportBase ?? FileManager.default.currentDirectoryPath) }
             let forced = try userFacing { try PipelineExecution.forcedNodes(force, in: p) }
             var toCompute = 0
             for s in statuses {
@@ -189,12 +190,12 @@ final class RunView: @unchecked Sendable {
             running[id] = nil; finished += 1
         case .retrying(let id, let message):
             running[id] = nil; line = "failed \(id), will retry: \(Asym.oneLine(message))"
-        case .failed(let id, let message):
-            running[id] = nil; failed += 1; line = "failed \(id): \(Asym.oneLine(message))"
+        case .failed(let id, _):
+            running[id] = nil; failed += 1   // listed with its log path at the end
         case .waiting(let id, let on):
             running[id] = nil; line = "\(id) asks for \(on.count) probe run\(on.count == 1 ? "" : "s"): \(on.map { $0.split(separator: "/").last.map(String.init) ?? $0 }.joined(separator: ", "))"
-        case .skipped(let id, let because):
-            line = "skipped \(id) (needs \(because), which failed)"
+        case .skipped:
+            break   // listed at the end
         }
         if let line { emit(line) }
     }

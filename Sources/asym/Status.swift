@@ -25,6 +25,8 @@ extension Asym {
         @Option(help: "Show only these states, comma separated (\(NodeStatus.State.allCases.map(\.rawValue).joined(separator: ", "))).")
         var only: String?
         @Flag(help: "Print only the counts per state.") var summary = false
+        @Option(help: "Folder the report stage's relative output paths start from (default: the current folder).")
+        var reportBase: String?
 
         func run() throws {
             let loaded = try loadPipeline(pipeline)
@@ -40,7 +42,8 @@ extension Asym {
                 }
             }
             let statuses = try operational {
-                try PipelineStatus.of(loaded, in: store, lastRun: RunRecord.latest(of: loaded.name, in: store))
+                try PipelineStatus.of(loaded, in: store, lastRun: RunRecord.latest(of: loaded.name, in: store),
+                                      reportBase: reportBase ?? FileManager.default.currentDirectoryPath)
             }
             let width = min(72, statuses.map(\.node.count).max() ?? 0)
             if !summary {
