@@ -11,6 +11,8 @@ public struct Pipeline: Sendable {
     public var doc: String?
     public var stages: [StageInfo]
     public var graph: NodeGraph
+    /// Budgets and seeds as run (`--scale`, `--seeds`); full unless shrunk.
+    public var shrink = Shrink()
 
     /// Reads, validates and expands a pipeline file. Throws `PipelineErrors`
     /// listing every problem, each as `FILE:LINE:COLUMN: field: message`.
@@ -69,6 +71,7 @@ public enum HyperParameters {
 struct Expander {
     var log: DiagnosticLog
     private var nodes: [PipelineNode] = []
+    private var nodeIndex: [String: Int] = [:]
     private var brokenDefaults: Set<String> = []
     private var nodesOfStage: [String: [String]] = [:]
 
@@ -231,10 +234,11 @@ struct Expander {
     }
 
     mutating func add(_ node: PipelineNode, _ s: ParsedStage) {
-        if nodes.contains(where: { $0.id == node.id }) {
+        if nodeIndex[node.id] != nil {
             log.error(s.matrixMark ?? s.mark, "\(s.field).matrix", "two combinations give the same node \(node.id)")
             return
         }
+        nodeIndex[node.id] = nodes.count
         nodes.append(node)
         nodesOfStage[s.name, default: []].append(node.id)
     }
@@ -255,7 +259,7 @@ struct Expander {
     mutating func expandEvaluate(_ s: ParsedStage, _ byName: [String: ParsedStage]) {
         var any = false
         for id in upstream(s) {
-            guard let trained = nodes.first(where: { $0.id == id }), case .train(let t) = trained.spec else { continue }
+            guard let i = nodeIndex[id], case .train(let t) = nodes[i].spec else { continue }
             let spec = EvaluateSpec(trainNode: id, train: t, episodes: s.episodes, seed: s.evalSeed &+ t.seed)
             add(PipelineNode(id: "\(s.name)/\(id)", stage: s.name, spec: .evaluate(spec), needs: [id]), s)
             any = true

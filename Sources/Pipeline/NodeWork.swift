@@ -27,10 +27,19 @@ public struct EvaluateNode {
     public init(_ spec: EvaluateSpec) throws {
         self.spec = spec
         train = try spec.train.makeTrainNode()
-        canonicalSpec = .object(["kind": .string("evaluate"), "model": .string(train.key),
-                                 "episodes": .integer(Int64(spec.episodes)),
-                                 "seed": spec.seed <= UInt64(Int64.max) ? .integer(Int64(spec.seed)) : .string(String(spec.seed))])
+        canonicalSpec = Self.canonicalSpec(spec, model: train.key)
         key = ArtifactKey.compute(spec: canonicalSpec, inputs: [train.key])
+    }
+
+    static func canonicalSpec(_ spec: EvaluateSpec, model: String) -> CanonicalJSON {
+        .object(["kind": .string("evaluate"), "model": .string(model), "episodes": .integer(Int64(spec.episodes)),
+                 "seed": spec.seed <= UInt64(Int64.max) ? .integer(Int64(spec.seed)) : .string(String(spec.seed))])
+    }
+
+    /// The key without building the node (what `asym status` needs).
+    static func key(of spec: EvaluateSpec) throws -> String {
+        let model = try TrainKeyCache.shared.key(spec.train)
+        return ArtifactKey.compute(spec: canonicalSpec(spec, model: model), inputs: [model])
     }
 
     public func run(in store: ArtifactStore) throws -> TrainNode.Outcome {
@@ -122,11 +131,28 @@ public enum NodeKeys {
     /// The node's key; nil for a report (its result is a folder, rewritten each run).
     public static func key(of node: PipelineNode) throws -> String? {
         switch node.spec {
-        case .train(let t): return try t.makeTrainNode().key
-        case .evaluate(let e): return try EvaluateNode(e).key
+        case .train(let t): return try TrainKeyCache.shared.key(t)
+        case .evaluate(let e): return try EvaluateNode.key(of: e)
         case .search: return try SearchArtifact.key(of: node)
         case .report: return nil
         }
+    }
+}
+
+/// Train keys by spec: an evaluate node, a search replay and `asym status` ask
+/// for the same train keys many times over.
+final class TrainKeyCache: @unchecked Sendable {
+    static let shared = TrainKeyCache()
+    private let lock = NSLock()
+    private var keys: [TrainSpec: String] = [:]
+
+    func key(_ spec: TrainSpec) throws -> String {
+        lock.lock()
+        if let k = keys[spec] { lock.unlock(); return k }
+        lock.unlock()
+        let k = try spec.makeTrainNode().key
+        lock.lock(); keys[spec] = k; lock.unlock()
+        return k
     }
 }
 

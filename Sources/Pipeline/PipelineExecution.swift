@@ -99,7 +99,9 @@ public enum PipelineExecution {
                                created: created, wallSeconds: wall, jobs: options.jobs, executor: options.executor,
                                nodes: nodes, keys: Array(Set(nodes.values.compactMap(\.key))).sorted(),
                                stopped: stop.signal != nil)
-        let recordPath = try record.write(in: store)
+        var withBudget = record
+        withBudget.budget = pipeline.shrink.description
+        let recordPath = try withBudget.write(in: store)
         return RunOutcome(schedule: schedule, entries: entries, recordPath: recordPath, stopped: stop.signal, wallSeconds: wall)
     }
 }

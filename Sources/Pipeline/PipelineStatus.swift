@@ -81,7 +81,7 @@ public enum PipelineStatus {
             return NodeStatus(node: node.id, key: key, state: .running,
                               detail: "step \(p.steps)/\(p.totalSteps), \(Int(p.stepsPerSecond)) steps/s\(eta) (pid \(p.pid))")
         }
-        if let partial = try? HDF5File.open(store.partialPath(key)), let done = try? partial.attribute("steps_done") {
+        if FileManager.default.fileExists(atPath: store.partialPath(key)), let partial = try? HDF5File.open(store.partialPath(key)), let done = try? partial.attribute("steps_done") {
             return NodeStatus(node: node.id, key: key, state: .partial, detail: "step \(done)/\(budget.map(String.init) ?? "?")")
         }
         if let previous = lastRun?.nodes[node.id] {

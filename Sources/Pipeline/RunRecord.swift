@@ -34,22 +34,24 @@ public struct RunRecord: Codable, Sendable {
     /// Every key this run used (what `asym gc` keeps).
     public var keys: [String]
     public var stopped: Bool
+    /// "full budget", or the `--scale`/`--seeds` the run used.
+    public var budget: String?
 
     enum CodingKeys: String, CodingKey {
-        case command, pipeline, keys, nodes, numerics, code, created, jobs, executor, stopped
+        case command, pipeline, keys, nodes, numerics, code, created, jobs, executor, stopped, budget
         case pipelineName = "pipeline_name", pipelineHash = "pipeline_sha256", gitCommit = "git_commit"
         case gitDirty = "git_dirty", toolVersion = "tool_version", wallSeconds = "wall_seconds"
     }
 
     /// Per-module digests of the fingerprinted source (Nets, Envs, Agents).
-    public static var moduleFingerprints: [String: String] {
+    public static let moduleFingerprints: [String: String] = {
         var byModule: [String: [(name: String, contents: [UInt8])]] = [:]
         for file in SourceFingerprint.files {
             let module = String(file.name.split(separator: "/").first ?? "")
             byModule[module, default: []].append(file)
         }
         return byModule.mapValues { SourceFingerprint.digest(of: $0) }
-    }
+    }()
 
     public static func fileHash(_ path: String) -> String {
         guard let data = FileManager.default.contents(atPath: path) else { return "" }

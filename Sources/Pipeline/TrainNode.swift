@@ -23,17 +23,18 @@ public final class TrainNode {
         self.overrides = overrides
         self.evaluation = evaluation
         // The config without the agent: a cached answer never allocates networks or buffers.
-        let configJSON = try AgentFactory.resolvedConfigJSON(runSpec, overrides: overrides)
+        let configJSON = try ConfigCache.shared.resolved(runSpec, overrides: overrides)
         if let steps {
             self.steps = steps
         } else {
-            guard case .object(let fields) = try CanonicalJSON(parsing: configJSON),
+            guard case .object(let fields) = configJSON.parsed,
                   case .integer(let budget)? = fields["total_steps"] ?? fields["total_timesteps"] else {
                 throw AgentError.unsupported("\(runSpec.algorithm.rawValue) on \(runSpec.env): the preset names no budget; give --steps")
             }
             self.steps = Int(budget)
         }
-        spec = try Self.spec(of: runSpec, configJSON: configJSON, steps: self.steps, evaluation: evaluation)
+        spec = try Self.spec(of: runSpec, configJSON: configJSON.text, parsedConfig: configJSON.parsed,
+                             steps: self.steps, evaluation: evaluation)
         key = ArtifactKey.compute(spec: spec)
     }
 
@@ -59,7 +60,7 @@ public final class TrainNode {
     /// The train stage's spec: algorithm, environment id, actor and critic
     /// sizes, every hyper-parameter (the preset resolved, overrides applied),
     /// budget, seed and evaluation protocol.
-    public static func spec(of s: RunSpec, configJSON: String, steps: Int,
+    public static func spec(of s: RunSpec, configJSON: String, parsedConfig: CanonicalJSON? = nil, steps: Int,
                             evaluation: RunResult.EvaluationProtocol) throws -> CanonicalJSON {
         let seed: CanonicalJSON = s.seed <= UInt64(Int64.max) ? .integer(Int64(s.seed)) : .string(String(s.seed))
         return .object([
@@ -68,7 +69,7 @@ public final class TrainNode {
             "env": .string(s.env),
             "actor": .array(s.actorHidden.map { .integer(Int64($0)) }),
             "critic": .array(s.criticHidden.map { .integer(Int64($0)) }),
-            "config": try CanonicalJSON(parsing: configJSON),
+            "config": try parsedConfig ?? CanonicalJSON(parsing: configJSON),
             "steps": .integer(Int64(steps)),
             "seed": seed,
             "evaluation": .object(["episodes": .integer(Int64(evaluation.episodes)),
@@ -290,5 +291,26 @@ public final class TrainNode {
             out.append(("\(2 * l).bias", ShapedArray(bias, shape: [fanOut])))
         }
         return out
+    }
+}
+
+/// Resolved configs by what decides them (algorithm, preset, environment,
+/// overrides; not sizes or seed): a sweep of thousands of nodes resolves each
+/// distinct config once, so `asym status` on a large pipeline stays fast.
+final class ConfigCache: @unchecked Sendable {
+    static let shared = ConfigCache()
+    private let lock = NSLock()
+    private var cache: [String: (text: String, parsed: CanonicalJSON)] = [:]
+
+    func resolved(_ spec: RunSpec, overrides: [(key: String, value: String)]) throws -> (text: String, parsed: CanonicalJSON) {
+        let id = ([spec.algorithm.rawValue, spec.preset.rawValue, spec.env] + overrides.map { "\($0.key)=\($0.value)" })
+            .joined(separator: "\u{1F}")
+        lock.lock()
+        if let hit = cache[id] { lock.unlock(); return hit }
+        lock.unlock()
+        let text = try AgentFactory.resolvedConfigJSON(spec, overrides: overrides)
+        let value = (text, try CanonicalJSON(parsing: text))
+        lock.lock(); cache[id] = value; lock.unlock()
+        return value
     }
 }

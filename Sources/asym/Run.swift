@@ -27,6 +27,7 @@ extension Asym {
               asym run pipelines/smoke.yaml --jobs 2 --store /scratch/asym
               asym run pipelines/smoke.yaml --dry-run          # what would run
               asym run pipelines/smoke.yaml --force toy        # recompute a stage
+              asym run pipelines/pendulum.yaml --scale 0.1 --seeds 2   # a quick look
             """)
 
         @Argument(help: "The pipeline file (YAML; see pipelines/README.md).") var pipeline: String
@@ -34,6 +35,7 @@ extension Asym {
         @Option(help: "Worker processes at once (default: the number of cores).") var jobs: Int?
         @Option(parsing: .upToNextOption, help: "Recompute these nodes or stages even when cached (`all` for every node).")
         var force: [String] = []
+        @OptionGroup var shrink: ShrinkOptions
         @Flag(help: "Say what would be computed and what is cached, and run nothing.") var dryRun = false
         @Option(help: "Folder the report stage's relative output paths start from (default: the current folder).")
         var reportBase: String?
@@ -44,7 +46,7 @@ extension Asym {
 
         func run() throws {
             TrainNode.toolVersion = AsymVersion.string
-            let loaded = try loadPipeline(pipeline)
+            let loaded = try loadPipeline(pipeline).shrunk(shrink.value)
             let store = ArtifactStore(root: ArtifactStore.resolveRoot(option: self.store))
             try userFacing { try PipelineExecution.checkNumerics(loaded) }
             if dryRun { return try printDryRun(loaded, store: store) }
@@ -73,7 +75,7 @@ extension Asym {
         func summarize(_ outcome: RunOutcome, _ p: Pipeline) throws {
             let s = outcome.schedule
             let computed = outcome.count(.computed), cached = outcome.count(.cached)
-            var line = "\(p.name): \(outcome.entries.count + s.skipped.count) nodes: "
+            var line = "\(p.name)\(p.shrink.isFull ? "" : " (\(p.shrink))"): \(outcome.entries.count + s.skipped.count) nodes: "
             line += computed == 0 && s.failed.isEmpty ? "nothing to compute, \(cached) cached" : "\(computed) computed, \(cached) cached"
             if !s.failed.isEmpty { line += ", \(s.failed.count) failed" }
             if !s.skipped.isEmpty { line += ", \(s.skipped.count) skipped" }
@@ -263,3 +265,18 @@ final class RunView: @unchecked Sendable {
 
 /// The report stage's writer (the results table; the Report module's figures once wired).
 func pipelineReportWriter(base: String) -> any ReportWriter { TableReportWriter(base: base) }
+
+/// `--scale` and `--seeds`: a quick look at a pipeline, keyed apart from the full one.
+struct ShrinkOptions: ParsableArguments {
+    @Option(help: "Fraction of every budget to train for (0 < F ≤ 1); the scaled steps are part of each key.")
+    var scale: Double = 1
+    @Option(help: "Keep each stage's first N seeds.")
+    var seeds: Int?
+
+    func validate() throws {
+        guard scale > 0, scale <= 1 else { throw ValidationError("--scale must be in (0, 1], got \(scale)") }
+        if let seeds, seeds < 1 { throw ValidationError("--seeds must be at least 1") }
+    }
+
+    var value: Shrink { Shrink(scale: scale, seeds: seeds) }
+}

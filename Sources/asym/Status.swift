@@ -25,11 +25,12 @@ extension Asym {
         @Option(help: "Show only these states, comma separated (\(NodeStatus.State.allCases.map(\.rawValue).joined(separator: ", "))).")
         var only: String?
         @Flag(help: "Print only the counts per state.") var summary = false
+        @OptionGroup var shrink: ShrinkOptions
         @Option(help: "Folder the report stage's relative output paths start from (default: the current folder).")
         var reportBase: String?
 
         func run() throws {
-            let loaded = try loadPipeline(pipeline)
+            let loaded = try loadPipeline(pipeline).shrunk(shrink.value)
             let store = ArtifactStore(root: ArtifactStore.resolveRoot(option: self.store))
             var wanted = Set(NodeStatus.State.allCases)
             if let only {
