@@ -37,6 +37,48 @@ public struct Curve: Sendable, Equatable, Codable {
     }
 }
 
+extension Curve {
+    /// Summarises one run per seed when their steps need not line up (episode
+    /// returns of episodes of different lengths, on-policy rollouts). When
+    /// every run logged the same steps and there are at most `maxPoints`, this
+    /// is `init(label:seeds:)`. Otherwise the span every run covers is cut into
+    /// `maxPoints` equal windows; in each, a seed contributes the mean of its
+    /// values there, or its latest earlier value when it logged none (a
+    /// return holds until the next episode ends), and the point sits at the
+    /// window's end.
+    public static func overSeeds(label: String, runs: [[(step: Double, value: Double)]], maxPoints: Int = 150) -> Curve {
+        let runs = runs.map { $0.filter { $0.value.isFinite }.sorted { $0.step < $1.step } }.filter { !$0.isEmpty }
+        guard let first = runs.first else { return Curve(label: label, points: []) }
+        let sameSteps = runs.allSatisfy { $0.map(\.step) == first.map(\.step) }
+        if sameSteps && first.count <= maxPoints { return Curve(label: label, seeds: runs) }
+        let lo = runs.map { $0[0].step }.max()!, hi = runs.map { $0[$0.count - 1].step }.min()!
+        guard hi > lo, maxPoints > 1 else { return Curve(label: label, seeds: runs) }
+        let windows = maxPoints
+        let width = (hi - lo) / Double(windows)
+        var perSeed = [[Double]](repeating: [], count: windows)
+        for run in runs {
+            var i = 0
+            var latest = run[0].value
+            for k in 0..<windows {
+                let start = k == 0 ? lo - width : lo + width * Double(k)
+                let end = k == windows - 1 ? hi : lo + width * Double(k + 1)
+                var sum = 0.0, n = 0
+                while i < run.count && run[i].step <= end {
+                    if run[i].step > start { sum += run[i].value; n += 1 }
+                    latest = run[i].value
+                    i += 1
+                }
+                perSeed[k].append(n > 0 ? sum / Double(n) : latest)
+            }
+        }
+        let points = (0..<windows).map { k -> CurvePoint in
+            let s = Summary(perSeed[k])
+            return CurvePoint(x: k == windows - 1 ? hi : lo + width * Double(k + 1), mean: s.mean, std: s.std)
+        }
+        return Curve(label: label, points: points)
+    }
+}
+
 /// One panel of curves with its axes.
 public struct CurvePanel: Sendable, Equatable {
     public var title: String

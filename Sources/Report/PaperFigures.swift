@@ -206,21 +206,22 @@ public enum PaperFigures {
     /// one critic, (b) episodic returns.
     public static func figure4(criticSweep: [Curve], actorSweep: [Curve], returns: [Curve], fixedCritic: [Int],
                                algorithm: String = "SAC", environment: String = "Reacher-v2",
-                               name: String = "figure4") throws -> GnuplotFigure {
+                               name: String = "figure4", number: String? = "4",
+                               loss: (short: String, long: String) = ("Q loss", "Q-value loss")) throws -> GnuplotFigure {
         // (a)[i] and (a)[ii] share one loss axis: the comparison between them is the point.
         let losses = (criticSweep + actorSweep).flatMap { $0.points.map(\.mean) }.filter { $0 > 0 && $0.isFinite }
         let shared = losses.isEmpty ? nil : pow(10, log10(losses.min()!).rounded(.down))...pow(10, log10(losses.max()!).rounded(.up))
         let panels = [
-            CurvePanel(title: "(a)[i] Q loss, symmetric sizes", xLabel: "environment steps",
-                       yLabel: "Q-value loss (MSE, log scale)", curves: criticSweep, logY: true, keyPosition: "top right", yRange: shared),
-            CurvePanel(title: "(a)[ii] Q loss, actors with critic \(hiddenSizeLabel(fixedCritic))", xLabel: "environment steps",
-                       yLabel: "Q-value loss (MSE, log scale)", curves: actorSweep, logY: true, keyPosition: "top right", yRange: shared),
+            CurvePanel(title: "(a)[i] \(loss.short), symmetric sizes", xLabel: "environment steps",
+                       yLabel: "\(loss.long) (MSE, log scale)", curves: criticSweep, logY: true, keyPosition: "top right", yRange: shared),
+            CurvePanel(title: "(a)[ii] \(loss.short), actors with critic \(hiddenSizeLabel(fixedCritic))", xLabel: "environment steps",
+                       yLabel: "\(loss.long) (MSE, log scale)", curves: actorSweep, logY: true, keyPosition: "top right", yRange: shared),
             CurvePanel(title: "(b) episodic return", xLabel: "environment steps",
                        yLabel: "episode return (mean ± std over seeds)", curves: returns, keyPosition: "bottom right"),
         ]
         return try CurveGrid(title: "\(algorithm) on \(environment)", rows: [panels]).figure(
             name: name,
-            caption: "Figure 4. Training progress for \(algorithm) on \(environment): (a)[i] Q-value loss for different critic sizes (the symmetric search's probes), (a)[ii] the same for different actors trained with the critic \(hiddenSizeLabel(fixedCritic)), (b) episodic returns. Lines are means over seeds, bands ± one standard deviation.",
+            caption: (number.map { "Figure \($0). " } ?? "") + "Training progress for \(algorithm) on \(environment): (a)[i] \(loss.long) for different critic sizes (the symmetric search's probes), (a)[ii] the same for different actors trained with the critic \(hiddenSizeLabel(fixedCritic)), (b) episodic returns. Lines are means over seeds, bands ± one standard deviation.",
             panelWidth: 480, panelHeight: 400)
     }
 }
