@@ -132,9 +132,17 @@ public struct ReportDocument: Sendable, Equatable {
 
     func shortCommit(_ c: String) -> String { String(c.prefix(12)) }
 
+    /// The caption's first sentence (after a "Figure N." or "Figure A.1." label), brackets made parentheses.
     func markdownAltText(_ caption: String) -> String {
-        let first = caption.split(separator: ".", maxSplits: 2).prefix(2).joined(separator: ".")
-        return first.replacingOccurrences(of: "[", with: "(").replacingOccurrences(of: "]", with: ")")
+        var rest = Substring(caption), label = ""
+        if caption.hasPrefix("Figure "), let end = caption.range(of: ". ") {
+            label = String(caption[..<end.upperBound])
+            rest = caption[end.upperBound...]
+        }
+        let sentence = rest.range(of: ". ").map { rest[..<$0.lowerBound] } ?? rest
+        var alt = label + sentence
+        if alt.hasSuffix(".") { alt.removeLast() }
+        return alt.replacingOccurrences(of: "[", with: "(").replacingOccurrences(of: "]", with: ")")
     }
 
     static func formatDate(_ d: Date) -> String {
