@@ -1,3 +1,5 @@
+import Foundation
+
 // Data models for figures: learning curves over seeds, panels of them, and
 // the writer that turns a grid of panels into a gnuplot figure (Figures 2, A.1, 4).
 
@@ -138,7 +140,7 @@ public struct CurveGrid: Sendable, Equatable {
                     panels += "    set key \(panel.keyPosition)\n"
                 }
                 panels += panel.logY ? "    set logscale y\n    set format y '10^{%L}'\n" : "    unset logscale y\n    set format y '%g'\n"
-                panels += "    set format x '%.1s%c'\n"
+                panels += xTicsCommands(maxX: panel.curves.flatMap { $0.points.map(\.x) }.max())
                 panels += panel.yRange.map { "    set yrange [\(gpNumber($0.lowerBound)):\(gpNumber($0.upperBound))]\n" } ?? "    set yrange [*:*]\n"
                 var plots: [String] = []
                 for (k, curve) in panel.curves.enumerated() {
@@ -195,3 +197,23 @@ func sharedKeyCommands(labels: [String], width: Int, height: Int) -> String {
     return out
 }
 
+
+/// A tick step of 1, 2 or 5 × 10^k giving at most about five intervals up to `span`.
+func niceTickStep(_ span: Double, intervals: Double = 5) -> Double {
+    guard span > 0, span.isFinite else { return 1 }
+    let raw = span / intervals
+    let decade = pow(10, (log10(raw)).rounded(.down))
+    for m in [1.0, 2, 5, 10] where m * decade >= raw * (1 - 1e-9) { return m * decade }
+    return 10 * decade
+}
+
+/// x tics for a steps axis: about five, labelled 0, 5k, 10k, … 1M (gnuplot's
+/// default step crowds a 500-pixel panel with "10.0k"-wide labels).
+func xTicsCommands(maxX: Double?) -> String {
+    guard let maxX, maxX > 0 else { return "    set xrange [*:*]\n    set xtics autofreq\n    set format x '%g'\n" }
+    let step = niceTickStep(maxX)
+    // Steps of 1, 2 or 5 × 10^k ≥ 1 have whole mantissas in engineering notation.
+    let format = step >= 1 ? "%.0s%c" : "%g"
+    // The axis starts at step 0, so a run's first logged point sits where it happened.
+    return "    set xrange [0:*]\n    set xtics 0, \(gpNumber(step))\n    set format x '\(format)'\n"
+}

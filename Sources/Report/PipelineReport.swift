@@ -239,7 +239,7 @@ private struct Builder {
     }
 
     /// Rewards and losses over training for a train stage that is not the toy
-    /// problem: a column per (algorithm, environment), one curve per size pair.
+    /// problem: a row per (algorithm, environment), one curve per size pair.
     func learningCurves(_ stage: String, _ configs: [Configuration]) throws -> GnuplotFigure {
         var groups: [(String, String)] = []
         for c in configs where !groups.contains(where: { $0 == (c.algorithm, c.environment) }) { groups.append((c.algorithm, c.environment)) }
@@ -258,10 +258,10 @@ private struct Builder {
                                      curves: group.map { Self.curve(label($0), $0.runs, loss) }, logY: true, keyPosition: "top right"))
         }
         let seeds = configs.map(\.runs.count).max() ?? 0
-        return try CurveGrid(title: "Stage \(stage): training", rows: [rewards, losses]).figure(
+        return try CurveGrid(title: "Stage \(stage): training", rows: zip(rewards, losses).map { [$0, $1] }).figure(
             name: "curves-\(fileStem(stage))",
-            caption: "Training curves of stage \(stage): returns of training episodes (top) and the \(configs.contains { Self.lossMetric($0.runs) == PipelineReport.Metric.criticLoss } ? "critic" : "value") loss (bottom) for each actor and critic size (hidden layers). Lines are means over seeds (up to \(seeds)), bands ± one standard deviation.",
-            panelWidth: 560, panelHeight: 380)
+            caption: "Training curves of stage \(stage): returns of training episodes (left) and the \(configs.contains { Self.lossMetric($0.runs) == PipelineReport.Metric.criticLoss } ? "critic" : "value") loss (right) for each actor and critic size (hidden layers). Lines are means over seeds (up to \(seeds)), bands ± one standard deviation.",
+            panelWidth: 450, panelHeight: 330)
     }
 
     func runTable(_ runs: [ReportInput.TrainRun]) -> String {
