@@ -1,3 +1,5 @@
+import Foundation
+
 // Data models for figures: learning curves over seeds, panels of them, and
 // the writer that turns a grid of panels into a gnuplot figure (Figures 2, A.1, 4).
 
@@ -34,6 +36,48 @@ public struct Curve: Sendable, Equatable, Codable {
             let s = Summary(values)
             return CurvePoint(x: step, mean: s.mean, std: s.std)
         }
+    }
+}
+
+extension Curve {
+    /// Summarises one run per seed when their steps need not line up (episode
+    /// returns of episodes of different lengths, on-policy rollouts). When
+    /// every run logged the same steps and there are at most `maxPoints`, this
+    /// is `init(label:seeds:)`. Otherwise the span every run covers is cut into
+    /// `maxPoints` equal windows; in each, a seed contributes the mean of its
+    /// values there, or its latest earlier value when it logged none (a
+    /// return holds until the next episode ends), and the point sits at the
+    /// window's end.
+    public static func overSeeds(label: String, runs: [[(step: Double, value: Double)]], maxPoints: Int = 150) -> Curve {
+        let runs = runs.map { $0.filter { $0.value.isFinite }.sorted { $0.step < $1.step } }.filter { !$0.isEmpty }
+        guard let first = runs.first else { return Curve(label: label, points: []) }
+        let sameSteps = runs.allSatisfy { $0.map(\.step) == first.map(\.step) }
+        if sameSteps && first.count <= maxPoints { return Curve(label: label, seeds: runs) }
+        let lo = runs.map { $0[0].step }.max()!, hi = runs.map { $0[$0.count - 1].step }.min()!
+        guard hi > lo, maxPoints > 1 else { return Curve(label: label, seeds: runs) }
+        let windows = maxPoints
+        let width = (hi - lo) / Double(windows)
+        var perSeed = [[Double]](repeating: [], count: windows)
+        for run in runs {
+            var i = 0
+            var latest = run[0].value
+            for k in 0..<windows {
+                let start = k == 0 ? lo - width : lo + width * Double(k)
+                let end = k == windows - 1 ? hi : lo + width * Double(k + 1)
+                var sum = 0.0, n = 0
+                while i < run.count && run[i].step <= end {
+                    if run[i].step > start { sum += run[i].value; n += 1 }
+                    latest = run[i].value
+                    i += 1
+                }
+                perSeed[k].append(n > 0 ? sum / Double(n) : latest)
+            }
+        }
+        let points = (0..<windows).map { k -> CurvePoint in
+            let s = Summary(perSeed[k])
+            return CurvePoint(x: k == windows - 1 ? hi : lo + width * Double(k + 1), mean: s.mean, std: s.std)
+        }
+        return Curve(label: label, points: points)
     }
 }
 
@@ -96,7 +140,7 @@ public struct CurveGrid: Sendable, Equatable {
                     panels += "    set key \(panel.keyPosition)\n"
                 }
                 panels += panel.logY ? "    set logscale y\n    set format y '10^{%L}'\n" : "    unset logscale y\n    set format y '%g'\n"
-                panels += "    set format x '%.1s%c'\n"
+                panels += xTicsCommands(maxX: panel.curves.flatMap { $0.points.map(\.x) }.max())
                 panels += panel.yRange.map { "    set yrange [\(gpNumber($0.lowerBound)):\(gpNumber($0.upperBound))]\n" } ?? "    set yrange [*:*]\n"
                 var plots: [String] = []
                 for (k, curve) in panel.curves.enumerated() {
@@ -153,3 +197,23 @@ func sharedKeyCommands(labels: [String], width: Int, height: Int) -> String {
     return out
 }
 
+
+/// A tick step of 1, 2 or 5 × 10^k giving at most about five intervals up to `span`.
+func niceTickStep(_ span: Double, intervals: Double = 5) -> Double {
+    guard span > 0, span.isFinite else { return 1 }
+    let raw = span / intervals
+    let decade = pow(10, (log10(raw)).rounded(.down))
+    for m in [1.0, 2, 5, 10] where m * decade >= raw * (1 - 1e-9) { return m * decade }
+    return 10 * decade
+}
+
+/// x tics for a steps axis: about five, labelled 0, 5k, 10k, … 1M (gnuplot's
+/// default step crowds a 500-pixel panel with "10.0k"-wide labels).
+func xTicsCommands(maxX: Double?) -> String {
+    guard let maxX, maxX > 0 else { return "    set xrange [*:*]\n    set xtics autofreq\n    set format x '%g'\n" }
+    let step = niceTickStep(maxX)
+    // Steps of 1, 2 or 5 × 10^k ≥ 1 have whole mantissas in engineering notation.
+    let format = step >= 1 ? "%.0s%c" : "%g"
+    // The axis starts at step 0, so a run's first logged point sits where it happened.
+    return "    set xrange [0:*]\n    set xtics 0, \(gpNumber(step))\n    set format x '\(format)'\n"
+}

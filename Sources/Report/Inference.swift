@@ -153,7 +153,7 @@ public enum InferenceBenchmark {
             set key top left
             set style fill solid 0.8 border -1
             set boxwidth 0.7
-            set yrange [0.05:*]
+            set yrange [0.05:\(gpNumber(pow(10, log10(max(budgetKB, measurements.map { Double($0.flashBytes) / 1024 }.max()!)).rounded(.up) + 1)))]
             plot datafile index 0 using 1:7:xtic(2) with boxes lt 6 title '4 bytes per weight, code not counted', \\
                  \(budgetKB) with lines ls 101 title 'STM32F722 budget: 181 kB'
 
@@ -164,6 +164,6 @@ public enum InferenceBenchmark {
         return GnuplotFigure(
             name: name,
             caption: "Figure 5. Inference rate against actor size (obs \(first.observationCount) → hidden → act \(first.actionCount), ReLU hidden, tanh output). Left, measured: Nets' forward pass at batch 1 on one thread on this host (\(cpuModel), OpenBLAS kernel \(blasKernel)); the paper's rates on the STM32F722RE microcontroller are from its text and are not comparable in absolute terms. Right, modelled: the C export's constant data (4 bytes per weight and bias) against the STM32F722's 181 kB (181 × 1024 bytes) available to firmware.",
-            blocks: [block], body: body, width: 1100, height: 480)
+            blocks: [block], body: body, width: 900, height: 460)
     }
 }

@@ -41,47 +41,50 @@ public struct ToyRollout: Sendable, Equatable, Codable {
 }
 
 public enum PaperFigures {
-    /// Figure 1: per rollout (columns), the state tracking its goal over an
-    /// episode (top) and the state–action pairs against the ideal policy a = o (bottom).
+    /// Figure 1: per rollout (rows), the state tracking its goal over an
+    /// episode (left) and the state–action pairs against the ideal policy a = o
+    /// (right). Rows, not the paper's columns: two panels across stay legible
+    /// at the ~640-pixel width a README shows, however many sizes there are.
     public static func figure1(_ rollouts: [ToyRollout], name: String = "figure1") throws -> GnuplotFigure {
         guard !rollouts.isEmpty else { throw ReportError.badInput("figure 1 needs at least one rollout") }
         var blocks: [DataBlock] = []
-        var top = "", bottom = ""
-        for r in rollouts {
+        var panels = ""
+        for (i, r) in rollouts.enumerated() {
             let index = blocks.count
             blocks.append(DataBlock(title: r.label, columns: ["t", "state", "goal", "observation", "action"],
                                     rows: r.steps.map { [String($0.t), gpNumber($0.state), gpNumber($0.goal),
                                                          gpNumber($0.observation), gpNumber($0.action)] }))
-            top += """
+            // Keys on the first row only: every row draws the same series.
+            let key = i == 0 ? "set key tmargin center horizontal" : "unset key"
+            panels += """
                 set title \(gpQuoted(r.label))
                 set xlabel 'time step'
                 set ylabel 'position (s and g, unitless)'
                 set yrange [-1.1:1.1]
                 set xrange [*:*]
-                set key tmargin center horizontal
+                set xtics 0, \(gpNumber(niceTickStep(Double(r.steps.map(\.t).max() ?? 1), intervals: 4)))
+                \(key)
                 plot datafile index \(index) using 1:3 with lines lt 7 dt 2 lw 1.5 title 'goal g', \\
                      datafile index \(index) using 1:2 with lines lt 1 title 'state s'
-
-            """
-            bottom += """
-                set title \(gpQuoted(r.label))
-                set xlabel 'observation o = g - s'
-                set ylabel 'action a'
+                set title 'state-action pairs'
+                set xlabel 'observation o = g - s (unitless)'
+                set ylabel 'action a (unitless)'
                 set xrange [-2:2]
+                set xtics -2, 1
                 set yrange [-1.1:1.1]
-                set key tmargin center horizontal
+                \(key)
                 plot datafile index \(index) using 4:5 with points lt 2 pt 7 ps 0.5 title 'learned (o, a)', \\
                      x with lines ls 100 title 'ideal a = o'
 
             """
         }
         let body = Templates.fill(try Templates.text("toy-policy"), [
-            "COLUMNS": String(rollouts.count), "TITLE": "Toy tracking problem: learned control by actor [a] and critic [c] size",
-            "TITLEFONTSIZE": "14", "PANELS": top + bottom,
+            "ROWS": String(rollouts.count), "TITLE": "Toy tracking problem: learned control by actor [a] and critic [c] size",
+            "TITLEFONTSIZE": "14", "PANELS": panels,
         ])
         return GnuplotFigure(name: name,
-                             caption: "Figure 1. State transitions (top: the internal state s following the goal g over one evaluation episode) and state–action pairs (bottom) for different actor [a] and critic [c] sizes; the green dotted line is the ideal policy a = o. Sizes count the output layer, as the paper's.",
-                             blocks: blocks, body: body, width: 420 * rollouts.count, height: 760)
+                             caption: "Figure 1. State transitions (left: the internal state s following the goal g over one evaluation episode) and state–action pairs (right) for different actor [a] and critic [c] sizes, one row each; the green dotted line is the ideal policy a = o. Sizes count the output layer, as the paper's.",
+                             blocks: blocks, body: body, width: 860, height: 320 * rollouts.count + 90)
     }
 
     // MARK: - Figures 2 and A.1: toy training curves
@@ -97,22 +100,23 @@ public enum PaperFigures {
         }
     }
 
-    /// Figure 2 (DDPG, TRPO) and Figure A.1 (SAC, TD3, PPO): a column per
-    /// algorithm, rewards on top and value losses (log scale) below.
+    /// Figure 2 (DDPG, TRPO) and Figure A.1 (SAC, TD3, PPO): a row per
+    /// algorithm, rewards left and value losses (log scale) right.
     public static func toyTraining(_ algorithms: [ToyTraining], name: String, number: String) throws -> GnuplotFigure {
         let rewards = algorithms.map {
             CurvePanel(title: "\($0.algorithm): reward", xLabel: "environment steps", yLabel: "episode return (mean ± std over seeds)",
                        curves: $0.rewards, keyPosition: "bottom right")
         }
         let losses = algorithms.map {
-            CurvePanel(title: "\($0.algorithm): value loss", xLabel: "environment steps", yLabel: "critic loss (MSE, log scale)",
+            CurvePanel(title: "\($0.algorithm): value loss", xLabel: "environment steps", yLabel: "value loss (MSE, log scale)",
                        curves: $0.valueLosses, logY: true, keyPosition: "bottom left")
         }
         let names = algorithms.map(\.algorithm).joined(separator: ", ")
-        return try CurveGrid(title: "Toy tracking problem: \(names)", rows: [rewards, losses]).figure(
+        // A row per algorithm (reward, loss): two panels across stay legible at a README's ~640 pixels.
+        return try CurveGrid(title: "Toy tracking problem: \(names)", rows: zip(rewards, losses).map { [$0, $1] }).figure(
             name: name,
             caption: "Figure \(number). Rewards and value (critic) losses during training on the toy problem for \(names): symmetric actor-critic pairs [1], [4,4,1], [8,8,1], [16,16,1] and the asymmetric 1-neuron actor with a [16,16,1] critic (sizes count the output layer). Lines are means over seeds, bands ± one standard deviation.",
-            panelWidth: 520, panelHeight: 380)
+            panelWidth: 450, panelHeight: 330)
     }
 
     // MARK: - Figure 3: smallest symmetric vs asymmetric actors
@@ -134,15 +138,15 @@ public enum PaperFigures {
         }
     }
 
-    /// Figure 3: per environment (columns), the actor sizes of the smallest
+    /// Figure 3: per environment (a row each), the actor sizes of the smallest
     /// symmetric and asymmetric actors as a percentage of the baseline actor's
-    /// weights (top, log scale) and their rewards ± std (bottom), per algorithm.
+    /// weights (left, log scale) and their rewards ± std (right), per algorithm.
     public static func figure3(_ rows: [SizeComparison], name: String = "figure3") throws -> GnuplotFigure {
         var environments: [String] = []
         for r in rows where !environments.contains(r.environment) { environments.append(r.environment) }
         guard !environments.isEmpty else { throw ReportError.badInput("figure 3 needs at least one row") }
         var blocks: [DataBlock] = []
-        var sizes = "", rewards = ""
+        var panels = ""
         // The size axis starts a decade below the smallest actor, so every bar shows.
         let smallest = rows.map { 100 * Double(min($0.symmetricParameters, $0.asymmetricParameters)) / Double($0.baselineParameters) }.min() ?? 1
         let sizeFloor = pow(10, (log10(max(smallest, 1e-6))).rounded(.down))
@@ -162,27 +166,27 @@ public enum PaperFigures {
                             gpNumber(r.asymmetricReward.mean), gpNumber(r.asymmetricReward.std)]
                 }))
             // Sizes carry no spread: the error-bar histogram style reads a zero std column.
-            sizes += """
-                set title \(gpQuoted(env))
+            panels += """
+                set title \(gpQuoted(env + ": actor sizes"))
                 set xlabel 'algorithm'
                 set ylabel 'actor size (% of baseline weights, log)'
                 set logscale y
                 set yrange [\(gpNumber(sizeFloor)):200]
                 set format y '%g'
-                set key top right
+                set key inside top right
                 plot datafile index \(index) using 2:(0):xtic(1) title 'symmetric' lt 1, \\
                      datafile index \(index) using 4:(0) title 'asymmetric' lt 2
 
             """
             // Returns are often negative: points with error bars, not bars from zero.
-            rewards += """
-                set title \(gpQuoted(env))
-                set xlabel 'algorithm'
+            panels += """
+                set title \(gpQuoted(env + ": returns"))
+                set xlabel ''
                 set ylabel 'evaluation return (mean ± std)'
                 unset logscale y
                 set yrange [*:*]
-                set offsets 0.5, 0.5, 0, 0
-                set key bottom right
+                set offsets 0.5, 0.5, graph 0.08, graph 0.08
+                set key bmargin center horizontal
                 plot datafile index \(index) using 0:(NaN):xtic(1) with points notitle, \\
                      datafile index \(index) using ($0-0.12):6:7 with yerrorbars lt 1 pt 7 ps 1.4 title 'symmetric', \\
                      datafile index \(index) using ($0+0.12):8:9 with yerrorbars lt 2 pt 5 ps 1.4 title 'asymmetric'
@@ -191,12 +195,12 @@ public enum PaperFigures {
             """
         }
         let body = Templates.fill(try Templates.text("bars"), [
-            "ROWS": "2", "COLUMNS": String(environments.count), "TITLE": "Smallest symmetric vs asymmetric actors",
-            "TITLEFONTSIZE": "14", "PANELS": sizes + rewards,
+            "ROWS": String(environments.count), "COLUMNS": "2", "TITLE": "Smallest symmetric vs asymmetric actors",
+            "TITLEFONTSIZE": "14", "PANELS": panels,
         ])
         return GnuplotFigure(name: name,
                              caption: "Figure 3. Actor sizes (number of weights and biases, as a percentage of the baseline actor's) and evaluation returns (mean ± std over seeds) of the smallest symmetric and asymmetric actors found by the binary search, per environment and algorithm.",
-                             blocks: blocks, body: body, width: 440 * environments.count, height: 760)
+                             blocks: blocks, body: body, width: 860, height: 340 * environments.count + 50)
     }
 
     // MARK: - Figure 4: SAC on Reacher
@@ -206,21 +210,23 @@ public enum PaperFigures {
     /// one critic, (b) episodic returns.
     public static func figure4(criticSweep: [Curve], actorSweep: [Curve], returns: [Curve], fixedCritic: [Int],
                                algorithm: String = "SAC", environment: String = "Reacher-v2",
-                               name: String = "figure4") throws -> GnuplotFigure {
+                               name: String = "figure4", number: String? = "4",
+                               loss: (short: String, long: String) = ("Q loss", "Q-value loss")) throws -> GnuplotFigure {
         // (a)[i] and (a)[ii] share one loss axis: the comparison between them is the point.
         let losses = (criticSweep + actorSweep).flatMap { $0.points.map(\.mean) }.filter { $0 > 0 && $0.isFinite }
         let shared = losses.isEmpty ? nil : pow(10, log10(losses.min()!).rounded(.down))...pow(10, log10(losses.max()!).rounded(.up))
         let panels = [
-            CurvePanel(title: "(a)[i] Q loss, symmetric sizes", xLabel: "environment steps",
-                       yLabel: "Q-value loss (MSE, log scale)", curves: criticSweep, logY: true, keyPosition: "top right", yRange: shared),
-            CurvePanel(title: "(a)[ii] Q loss, actors with critic \(hiddenSizeLabel(fixedCritic))", xLabel: "environment steps",
-                       yLabel: "Q-value loss (MSE, log scale)", curves: actorSweep, logY: true, keyPosition: "top right", yRange: shared),
+            CurvePanel(title: "(a)[i] \(loss.short), symmetric sizes", xLabel: "environment steps",
+                       yLabel: "\(loss.long) (MSE, log scale)", curves: criticSweep, logY: true, keyPosition: "top right", yRange: shared),
+            CurvePanel(title: "(a)[ii] \(loss.short), actors with critic \(hiddenSizeLabel(fixedCritic))", xLabel: "environment steps",
+                       yLabel: "\(loss.long) (MSE, log scale)", curves: actorSweep, logY: true, keyPosition: "top right", yRange: shared),
             CurvePanel(title: "(b) episodic return", xLabel: "environment steps",
                        yLabel: "episode return (mean ± std over seeds)", curves: returns, keyPosition: "bottom right"),
         ]
-        return try CurveGrid(title: "\(algorithm) on \(environment)", rows: [panels]).figure(
+        // Two columns, not three in a row: the figure stays legible at the ~640-pixel width a README shows.
+        return try CurveGrid(title: "\(algorithm) on \(environment)", rows: [Array(panels[0..<2]), [panels[2]]]).figure(
             name: name,
-            caption: "Figure 4. Training progress for \(algorithm) on \(environment): (a)[i] Q-value loss for different critic sizes (the symmetric search's probes), (a)[ii] the same for different actors trained with the critic \(hiddenSizeLabel(fixedCritic)), (b) episodic returns. Lines are means over seeds, bands ± one standard deviation.",
-            panelWidth: 480, panelHeight: 400)
+            caption: (number.map { "Figure \($0). " } ?? "") + "Training progress for \(algorithm) on \(environment): (a)[i] \(loss.long) for different critic sizes (the symmetric search's probes), (a)[ii] the same for different actors trained with the critic \(hiddenSizeLabel(fixedCritic)), (b) episodic returns. Lines are means over seeds, bands ± one standard deviation.",
+            panelWidth: 450, panelHeight: 360)
     }
 }

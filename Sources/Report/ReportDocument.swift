@@ -72,17 +72,20 @@ public struct ReportDocument: Sendable, Equatable {
     public let pipeline: String
     public let stages: [StageSection]
     public let provenance: RunProvenance
+    /// The pipeline's own `doc:` Markdown, shown under the title.
+    public let intro: String?
 
-    public init(title: String, pipeline: String, stages: [StageSection], provenance: RunProvenance) {
-        self.title = title; self.pipeline = pipeline; self.stages = stages; self.provenance = provenance
+    public init(title: String, pipeline: String, stages: [StageSection], provenance: RunProvenance, intro: String? = nil) {
+        self.title = title; self.pipeline = pipeline; self.stages = stages; self.provenance = provenance; self.intro = intro
     }
 
     /// The Markdown of REPORT.md.
     public var markdown: String {
         let p = provenance
         var out = "# \(title)\n\n"
-        out += "Generated from `\(pipeline)` at commit `\(shortCommit(p.commit))`\(p.dirty ? " (with uncommitted changes)" : "") on \(Self.formatDate(p.date)). "
+        out += "Generated from `\(pipeline)` at commit `\(shortCommit(p.commit))`\(p.dirty ? " (with uncommitted changes)" : ""); the date and the rest of the provenance close the report. "
         out += "Each section is one stage of the pipeline, in order: its description, its outputs, and how they were obtained.\n"
+        if let intro = intro?.trimmingCharacters(in: .whitespacesAndNewlines), !intro.isEmpty { out += "\n" + intro + "\n" }
         for (i, stage) in stages.enumerated() {
             out += "\n## \(i + 1). \(stage.name)\n\n"
             if let doc = stage.doc?.trimmingCharacters(in: .whitespacesAndNewlines), !doc.isEmpty { out += doc + "\n\n" }
@@ -129,9 +132,17 @@ public struct ReportDocument: Sendable, Equatable {
 
     func shortCommit(_ c: String) -> String { String(c.prefix(12)) }
 
+    /// The caption's first sentence (after a "Figure N." or "Figure A.1." label), brackets made parentheses.
     func markdownAltText(_ caption: String) -> String {
-        let first = caption.split(separator: ".", maxSplits: 2).prefix(2).joined(separator: ".")
-        return first.replacingOccurrences(of: "[", with: "(").replacingOccurrences(of: "]", with: ")")
+        var rest = Substring(caption), label = ""
+        if caption.hasPrefix("Figure "), let end = caption.range(of: ". ") {
+            label = String(caption[..<end.upperBound])
+            rest = caption[end.upperBound...]
+        }
+        let sentence = rest.range(of: ". ").map { rest[..<$0.lowerBound] } ?? rest
+        var alt = label + sentence
+        if alt.hasSuffix(".") { alt.removeLast() }
+        return alt.replacingOccurrences(of: "[", with: "(").replacingOccurrences(of: "]", with: ")")
     }
 
     static func formatDate(_ d: Date) -> String {

@@ -138,11 +138,15 @@ public struct Table1Result: Sendable, Equatable, Codable {
     /// The smallest asymmetric actor with the critic locked at the symmetric size.
     public let asymmetric: SizedResult?
     public let budget: Table1Budget?
+    /// How the row's budget was reduced, in words ("scale 0.1"), when it was;
+    /// shown instead of `budget`'s counts.
+    public let reducedBudget: String?
 
     public init(environment: String, algorithm: String, threshold: Double?, baseline: SizedResult?,
-                symmetric: SizedResult?, asymmetric: SizedResult?, budget: Table1Budget?) {
+                symmetric: SizedResult?, asymmetric: SizedResult?, budget: Table1Budget?, reducedBudget: String? = nil) {
         self.environment = environment; self.algorithm = algorithm; self.threshold = threshold
         self.baseline = baseline; self.symmetric = symmetric; self.asymmetric = asymmetric; self.budget = budget
+        self.reducedBudget = reducedBudget
     }
 }
 
@@ -159,7 +163,9 @@ public enum Table1Markdown {
         var out = "Sizes are hidden layers with the actor's weights and biases in parentheses. Rewards are mean ± std over seeds. "
         out += "\(outsideMark) marks a mean of ours outside the paper's mean ± std. Reduction is 1 − asymmetric/symmetric actor parameters.\n"
         var environments = paper.environments.map(\.id)
-        for r in results where !environments.contains(r.environment) { environments.append(r.environment) }
+        for id in paper.rows.map(\.environment) + results.map(\.environment) where !environments.contains(id) {
+            environments.append(id)
+        }
         for env in environments {
             let shape = paper.environments.first { $0.id == env }
             let paperRows = paper.rows.filter { $0.environment == env }
@@ -187,7 +193,9 @@ public enum Table1Markdown {
             return "| \(algorithm) | ours | not run yet | | | | | | | | |\n"
         }
         var who = "ours"
-        if let b = r.budget, b.isReduced {
+        if let label = r.reducedBudget {
+            who += " (reduced budget: \(label))"
+        } else if let b = r.budget, b.isReduced {
             who += " (reduced budget: \(grouped(b.steps)) steps × \(b.seeds) seeds of \(grouped(b.fullSteps)) × \(b.fullSeeds))"
         }
         func size(_ s: SizedResult?, critic: Bool = false) -> String {
@@ -199,7 +207,7 @@ public enum Table1Markdown {
             guard let s else { return "not run yet" }
             let sum = s.summary
             var cell = "\(number(sum.mean)) ± \(number(sum.std))"
-            if let ref = reference, !ref.contains(sum.mean) { cell += " \(outsideMark)" }
+            if let ref = reference, ref.mean.isFinite, !ref.contains(sum.mean) { cell += " \(outsideMark)" }
             return cell
         }
         var reduction = ""
@@ -217,7 +225,7 @@ public enum Table1Markdown {
     static func paperRow(_ p: PaperTable1Row, shape: Table1Environment?) -> String {
         func reward(_ s: RewardStat?) -> String { s.map { "\(number($0.mean)) ± \(number($0.std))" } ?? "-" }
         let cells = ["", "paper", p.threshold.map(number) ?? "-",
-                     sizeCell(p.baseline, shape), reward(p.baselineReward),
+                     p.baseline.isEmpty ? "-" : sizeCell(p.baseline, shape), reward(p.baselineReward.mean.isNaN ? nil : p.baselineReward),
                      p.symmetric.map { sizeCell($0, shape) } ?? "-", reward(p.symmetricReward),
                      p.asymmetricActor.map { sizeCell($0, shape) } ?? "-",
                      p.reductionPercent.map { String(format: "%.2f%%", $0) } ?? "-",
