@@ -316,7 +316,8 @@ struct Expander {
 
     mutating func expandReport(_ s: ParsedStage) {
         let inputs = upstream(s)
-        let spec = ReportSpec(title: s.title ?? s.name, inputs: inputs, output: s.output, reference: s.reference)
+        let spec = ReportSpec(title: s.title ?? s.name, inputs: inputs, output: s.output, reference: s.reference,
+                              inference: s.inference)
         add(PipelineNode(id: "\(s.name)/report", stage: s.name, spec: .report(spec), needs: inputs), s)
     }
 }

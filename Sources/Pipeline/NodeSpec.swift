@@ -102,6 +102,8 @@ public struct ReportSpec: Codable, Sendable, Hashable {
     public var inputs: [String]
     public var output: String?
     public var reference: [ReferenceRow]
+    /// Measure Figure 5 (inference rate against size) on this host.
+    public var inference: Bool = false
 }
 
 /// What a node computes.

@@ -53,6 +53,8 @@ public struct EvaluateNode {
         let returns = agent.evaluate(episodes: spec.episodes, seed: spec.seed)
         if let bad = returns.first(where: { !$0.isFinite }) { throw RunResultError.nonFiniteReturn(bad) }
         let result = RunResult(returns: returns)
+        var summary = result.summary(of: agent, stepsPerSecond: 0)
+        summary.steps = train.steps   // the model's training steps (this agent only loaded its policy)
         var artifact = Artifact()
         let git = Provenance.git
         artifact.attributes = [
@@ -60,7 +62,7 @@ public struct EvaluateNode {
             "tool_version": TrainNode.toolVersion, "git_commit": git.commit, "git_dirty": git.dirty,
             "numerics": Numerics.id, "host": Provenance.host, "created": Provenance.timestamp(),
             "wall_time_seconds": String(monotonicSeconds() - started),
-            "summary": try result.summary(of: agent, stepsPerSecond: 0).jsonLine(),
+            "summary": try summary.jsonLine(),
         ]
         artifact.arrays["eval"] = ShapedArray(returns)
         try store.prepareForWriting()

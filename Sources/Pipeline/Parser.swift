@@ -67,6 +67,8 @@ struct ParsedStage: Sendable {
     var title: String?
     var output: String?
     var reference: [ReferenceRow] = []
+    /// Measure Figure 5's inference rates on this host (a report stage).
+    var inference = false
 }
 
 /// The whole file as written.
@@ -202,6 +204,9 @@ struct SpecReader {
             case "title": stage.title = string(value, field)
             case "output": stage.output = string(value, field)
             case "reference": stage.reference = referenceRows(value, field)
+            case "inference":
+                if case .scalar(let b) = value, let v = Bool(b.string) { stage.inference = v }
+                else { log.error(mark(value), field, "expected true or false, got \(describe(value))") }
             default:
                 if let f = NodeField(rawValue: key) {
                     if let s = setting(f, value, field) { stage.fields[key] = s } else { stage.broken.insert(key) }

@@ -69,7 +69,7 @@ enum Keys {
     static let defaults = NodeField.names + ["set"]
     static let search = ["sizes", "baseline", "threshold", "tolerance", "seeds"]
     static let evaluate = ["episodes", "eval_seed"]
-    static let report = ["title", "output", "reference"]
+    static let report = ["title", "output", "reference", "inference"]
     static let reference = ["algorithm", "environment", "threshold", "baseline", "baseline_reward", "symmetric",
                             "symmetric_reward", "actor", "critic", "asymmetric_reward", "reduction"]
 

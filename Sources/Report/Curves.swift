@@ -155,7 +155,9 @@ public struct CurveGrid: Sendable, Equatable {
                     plots.append("datafile index \(index) using 1:2 with lines lt \(lt) title \(gpQuoted(curve.label))")
                 }
                 if plots.isEmpty {
-                    panels += "    set label 1 'no data' at graph 0.5, graph 0.5 center\n    plot NaN notitle\n    unset label 1\n"
+                    // A constant outside the range draws an empty frame (`plot NaN` is an error in gnuplot 5.4).
+                    panels += "    unset logscale y\n    set label 1 'no data' at graph 0.5, graph 0.5 center\n    set xrange [0:1]\n    set yrange [0:1]\n"
+                        + "    plot -1 notitle\n    unset label 1\n    set xrange [*:*]\n"
                 } else {
                     panels += "    plot " + plots.joined(separator: ", \\\n         ") + "\n"
                 }

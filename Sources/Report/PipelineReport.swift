@@ -375,7 +375,10 @@ private struct Builder {
         let loss = Self.lossMetric(all.flatMap(runs))
         let criticSweep = symmetricProbes.map { Self.curve("[c] = [a] = \(hiddenSizeLabel($0.criticHidden))", runs($0), loss) }
         let actorSweep = actorProbes.map { Self.curve("[a] \(hiddenSizeLabel($0.actorHidden))", runs($0), loss) }
-        let returns = actorProbes.map { Self.curve("[a] \(hiddenSizeLabel($0.actorHidden))", runs($0), PipelineReport.Metric.episodeReturn) }
+        // Returns of the actor sweep; without one (no size passed), of the symmetric sizes.
+        let returns = actorProbes.isEmpty
+            ? symmetricProbes.map { Self.curve("[c] = [a] = \(hiddenSizeLabel($0.criticHidden))", runs($0), PipelineReport.Metric.episodeReturn) }
+            : actorProbes.map { Self.curve("[a] \(hiddenSizeLabel($0.actorHidden))", runs($0), PipelineReport.Metric.episodeReturn) }
         let isFigure4 = s.algorithm.lowercased() == "sac" && s.environment.hasPrefix("Reacher")
         let name = isFigure4 && unique ? "figure4" : "search-\(fileStem(s.stage))" + (unique ? "" : "-\(fileStem(s.node))")
         return try PaperFigures.figure4(criticSweep: criticSweep, actorSweep: actorSweep, returns: returns,

@@ -263,8 +263,8 @@ final class RunView: @unchecked Sendable {
     }
 }
 
-/// The report stage's writer (the results table; the Report module's figures once wired).
-func pipelineReportWriter(base: String) -> any ReportWriter { TableReportWriter(base: base) }
+/// The report stage's writer: figures, Table 1 and REPORT.md.
+func pipelineReportWriter(base: String) -> any ReportWriter { FigureReportWriter(base: base) }
 
 /// `--scale` and `--seeds`: a quick look at a pipeline, keyed apart from the full one.
 struct ShrinkOptions: ParsableArguments {
