@@ -2,7 +2,7 @@
 # in a debug build is 10–100× slower.
 SHELL := /bin/bash
 SWIFT ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
-DEBIAN_PACKAGES := libhdf5-dev libopenblas-dev libmujoco-dev gnuplot-nox pkg-config
+DEBIAN_PACKAGES := libhdf5-dev libopenblas-dev libmujoco-dev gnuplot-nox pkg-config hdf5-tools
 # Gymnasium's MJCF models (reacher.xml, half_cheetah.xml, ant.xml), taken from the
 # gymnasium wheel on PyPI; never committed.
 GYMNASIUM_VERSION := 1.4.0

@@ -71,7 +71,7 @@ public enum NumericsError: Error, CustomStringConvertible, Equatable {
         case .kernelNotLoaded(let wanted, let inUse, let profile):
             "OpenBLAS runs its \(inUse) kernel, not the \(wanted) kernel the \(profile.rawValue) profile needs; install an OpenBLAS built with DYNAMIC_ARCH (Debian's libopenblas0-pthread)"
                 + (profile == .native ? " or use --numerics portable" : "")
-                + (Numerics.isOurChild ? "" : ", and start this process with OPENBLAS_CORETYPE=\(wanted)")
+                + (Numerics.isOurChild || Numerics.choseAgain ? "" : ", and start this process with OPENBLAS_CORETYPE=\(wanted)")
         case .reexecFailed(let why):
             "cannot restart with the chosen BLAS kernel: \(why)"
         case .checkpointMismatch(let stored, let current):
@@ -86,12 +86,20 @@ public enum NumericsError: Error, CustomStringConvertible, Equatable {
 /// kernel decides the bits of every sgemm result, so `Numerics.id` is stored in
 /// every checkpoint and artifact and is part of every cache key.
 ///
-/// OpenBLAS reads `OPENBLAS_CORETYPE` once, when it is loaded, and our
-/// executables link it, so the kernel is chosen before the process computes
-/// anything: `prepareProcess` (the first line of `main`) picks the kernel from
-/// the CPU's features and, when the environment names another, sets it and
-/// restarts the same executable with the same arguments. Processes we do not
-/// start (the test runner) get the environment from the Makefile and check it.
+/// OpenBLAS reads `OPENBLAS_CORETYPE` when it is loaded, and our executables
+/// link it, so it has chosen a kernel before `main` runs. `prepareProcess` (the
+/// first line of `main`, before anything is computed) picks the kernel from the
+/// CPU's features and, when OpenBLAS chose another, has it choose again: a
+/// DYNAMIC_ARCH OpenBLAS exports `gotoblas_dynamic_quit` and
+/// `gotoblas_dynamic_init` (driver/others/dynamic.c), which forget the kernel
+/// table and select one afresh from `OPENBLAS_CORETYPE`, exactly as at load.
+/// (Checked on OpenBLAS 0.3.21: sgemm, sgemv, saxpy, sdot and snrm2 over eight
+/// shapes give the same bits after the switch as in a process loaded with the
+/// variable set, for Haswell, Sandybridge, Nehalem and Prescott, whose bits
+/// differ from one another.) An OpenBLAS without those entry points gets the
+/// old way: the variable is set and the same executable restarted with the
+/// same arguments (about 60 ms). Processes we do not start (the test runner)
+/// get the environment from the Makefile and check it.
 public enum Numerics {
     /// Selects the profile (`portable`, `native`); `--numerics` wins over it.
     public static let profileVariable = "ASYM_NUMERICS"
@@ -198,25 +206,47 @@ public enum Numerics {
     }
 
     static var isOurChild: Bool { environment(restartedVariable) != nil }
+    /// Set once OpenBLAS has been asked to select its kernel again in this process.
+    nonisolated(unsafe) static var choseAgain = false
 
     static func prepare(arguments: [String]) throws(NumericsError) -> [String] {
         let (profile, rest) = try profile(arguments: arguments, environment: environment(profileVariable))
         let wanted = try kernel(for: profile, features: .current)
         setenv(profileVariable, profile.rawValue, 1)
         if kernel != wanted {
-            // OpenBLAS has already chosen: only a fresh load reads the variable.
-            guard !isOurChild && environment(coreTypeVariable) != wanted else {
-                throw .kernelNotLoaded(wanted: wanted, inUse: kernel, profile: profile)
-            }
+            let loadedWith = environment(coreTypeVariable)
             setenv(coreTypeVariable, wanted, 1)
-            setenv(restartedVariable, "1", 1)
-            execv("/proc/self/exe", CommandLine.unsafeArgv)
-            throw .reexecFailed(String(cString: strerror(errno)))
+            if reselectKernel() {
+                guard kernel == wanted else { throw .kernelNotLoaded(wanted: wanted, inUse: kernel, profile: profile) }
+            } else {
+                // No way to choose again in this process: only a fresh load reads the variable.
+                guard !isOurChild && loadedWith != wanted else {
+                    throw .kernelNotLoaded(wanted: wanted, inUse: kernel, profile: profile)
+                }
+                setenv(restartedVariable, "1", 1)
+                execv("/proc/self/exe", CommandLine.unsafeArgv)
+                throw .reexecFailed(String(cString: strerror(errno)))
+            }
         }
         // Children of this process (a pipeline's workers) choose for themselves again.
         unsetenv(restartedVariable)
         setenv(coreTypeVariable, wanted, 1)
         return rest
+    }
+
+    /// Has OpenBLAS select its kernel again from `OPENBLAS_CORETYPE`, as it does
+    /// when it loads; false when this OpenBLAS cannot (no DYNAMIC_ARCH entry
+    /// points). Only safe before any BLAS call: `prepare` runs first in `main`.
+    static func reselectKernel() -> Bool {
+        // A nil handle is RTLD_DEFAULT: the symbol wherever the process has it.
+        guard let quit = dlsym(nil, "gotoblas_dynamic_quit"), let initialise = dlsym(nil, "gotoblas_dynamic_init") else {
+            return false
+        }
+        typealias Entry = @convention(c) () -> Void
+        choseAgain = true
+        unsafeBitCast(quit, to: Entry.self)()
+        unsafeBitCast(initialise, to: Entry.self)()
+        return true
     }
 
     /// Checks that a checkpoint computed under numerics `stored` (nil: the

@@ -163,7 +163,9 @@ public final class TrainNode {
             throw StoreError.partialMismatch(path: partial, why: differing.isEmpty ? "key \(storedKey ?? "absent")"
                                              : "spec differs in \(differing.joined(separator: ", "))")
         }
-        try agent.load(state.subset("agent"))
+        // Labelled as this run's but holding another's state (a hand-edited or copied file): name the file.
+        do { try agent.load(state.subset("agent")) }
+        catch { throw StoreError.partialMismatch(path: partial, why: "\(error)") }
         for name in state.doubles.keys.sorted() where name.hasPrefix("metrics/") {
             let flat = state.doubles[name]!
             for i in stride(from: 0, to: flat.count - 1, by: 2) {

@@ -158,19 +158,33 @@ public final class ArtifactStore: Sendable {
         return path
     }
 
-    /// Every key that some run record names.
+    /// Every key that some run record names; a file in runs/ that is not a
+    /// run record is an error (it may name objects that must be kept).
     public func keptKeys() throws -> Set<String> {
         var kept = Set<String>()
-        for name in ((try? FileManager.default.contentsOfDirectory(atPath: runsFolder)) ?? []) where name.hasSuffix(".json") {
-            let path = runsFolder + "/" + name
-            guard let data = FileManager.default.contents(atPath: path),
-                  let record = try? JSONDecoder().decode(CanonicalJSON.self, from: data),
-                  case .array(let keys)? = record["keys"] else {
-                throw StoreError.foreign(path: path, why: "not a run record; move it out of runs/ or fix it")
-            }
-            for case .string(let k) in keys { kept.insert(k) }
+        for (path, keys) in runRecords() {
+            guard let keys else { throw StoreError.foreignRunRecord(path: path) }
+            kept.formUnion(keys)
         }
         return kept
+    }
+
+    /// Files in runs/ that are not run records (reported by ls; gc refuses to run past them).
+    public func foreignRunRecords() -> [String] {
+        runRecords().filter { $0.keys == nil }.map(\.path)
+    }
+
+    /// Every file in runs/ (hidden ones aside: a record being written) with the
+    /// keys it names, nil when it is not a run record.
+    func runRecords() -> [(path: String, keys: [String]?)] {
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: runsFolder)) ?? []).sorted()
+        return names.filter { !$0.hasPrefix(".") }.map { name in
+            let path = runsFolder + "/" + name
+            guard name.hasSuffix(".json"), let data = FileManager.default.contents(atPath: path),
+                  let record = try? JSONDecoder().decode(CanonicalJSON.self, from: data),
+                  case .array(let keys)? = record["keys"] else { return (path, nil) }
+            return (path, keys.compactMap { if case .string(let k) = $0 { k } else { nil } })
+        }
     }
 
     // MARK: Garbage collection

@@ -83,20 +83,10 @@ public final class HDF5File {
     public func write(_ name: String, _ values: [Int64]) throws { try write(name, values, type: asym_H5T_NATIVE_INT64()) }
     public func write(_ name: String, _ values: [UInt64]) throws { try write(name, values, type: asym_H5T_NATIVE_UINT64()) }
 
-    /// A 1-D dataset. The corresponding C functions are `H5Screate_simple`, `H5Dcreate2`, `H5Dwrite`.
+    /// A 1-D dataset, stored plain (never chunked or compressed: checkpoints of
+    /// large replay buffers are written often and must stay cheap).
     private func write<T>(_ name: String, _ values: [T], type: hid_t) throws {
-        try withHDF5Lock {
-            var dims: [hsize_t] = [hsize_t(values.count)]
-            let space = H5Screate_simple(1, &dims, nil)
-            guard space >= 0 else { throw StoreError.hdf5(call: "H5Screate_simple", path: path) }
-            defer { H5Sclose(space) }
-            let dataset = try createDataset(name, type: type, space: space)
-            defer { H5Dclose(dataset) }
-            let status = values.withUnsafeBytes { buf in
-                H5Dwrite(dataset, type, asym_H5S_ALL(), asym_H5S_ALL(), asym_H5P_DEFAULT(), buf.baseAddress)
-            }
-            guard status >= 0 else { throw StoreError.hdf5Failure(call: "H5Dwrite(\(name))", path: path) }
-        }
+        try writeShaped(name, values, shape: [values.count], type: type, compress: false)
     }
 
     /// A scalar fixed-length string dataset (UTF-8).
@@ -150,7 +140,9 @@ public final class HDF5File {
     /// Datasets of at least this many elements are chunked and compressed.
     static let compressionThreshold = 4096
 
-    private func writeShaped<T>(_ name: String, _ values: [T], shape: [Int], type: hid_t) throws {
+    /// The one dataset writer. The corresponding C functions are `H5Screate_simple`,
+    /// `H5Dcreate2`, `H5Dwrite`. `compress`: chunk and deflate from `compressionThreshold` elements on.
+    private func writeShaped<T>(_ name: String, _ values: [T], shape: [Int], type: hid_t, compress: Bool = true) throws {
         precondition(shape.reduce(1, *) == values.count, "shape \(shape) does not hold \(values.count) values")
         try withHDF5Lock {
             var dims = shape.map { hsize_t($0) }
@@ -158,7 +150,7 @@ public final class HDF5File {
             guard space >= 0 else { throw StoreError.hdf5Failure(call: "H5Screate_simple", path: path) }
             defer { H5Sclose(space) }
             var chunk: [hsize_t]? = nil
-            if values.count >= Self.compressionThreshold, !shape.isEmpty {
+            if compress, values.count >= Self.compressionThreshold, !shape.isEmpty {
                 // About 64 k elements per chunk, whole rows of the trailing dimensions.
                 let rowSize = max(1, shape.dropFirst().reduce(1, *))
                 let rows = max(1, min(shape[0], 65_536 / rowSize))

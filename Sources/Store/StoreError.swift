@@ -18,6 +18,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     case ambiguous(prefix: String, matches: [String])
     /// A partial checkpoint that belongs to another run.
     case partialMismatch(path: String, why: String)
+    /// A file in runs/ that is not a run record: gc cannot know what it keeps.
+    case foreignRunRecord(path: String)
 
     public var description: String {
         switch self {
@@ -34,6 +36,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
         case .ambiguous(let prefix, let matches):
             return "key prefix '\(prefix)' matches \(matches.count) objects: \(matches.map { String($0.prefix(16)) }.joined(separator: ", "))"
         case .partialMismatch(let path, let why): return "\(path): partial checkpoint of another run (\(why)); remove it to start over"
+        case .foreignRunRecord(let path):
+            return "\(path): not a run record of this store; gc removes nothing until it is moved out of runs/ (it may name objects to keep)"
         }
     }
 

@@ -14,10 +14,17 @@ extension ArtifactStore {
     /// or foreign files are reported through `problem` and skipped.
     public func rows(kind: String?, filters: [String], problem: (String) -> Void) -> [Row] {
         for path in foreignFiles() { problem("\(root)/\(path): not an artifact of this store (ignored)") }
+        for path in foreignRunRecords() { problem(StoreError.foreignRunRecord(path: path).description) }
         var rows: [Row] = []
         for key in objectKeys() {
             let artifact: Artifact
             do { artifact = try Artifact.read(objectPath(key)) } catch { problem("\(error)"); continue }
+            guard artifact.attributes["key"] == key else {
+                // A copy or a rename: listing it would show it under a key it was not computed for.
+                problem(StoreError.foreign(path: objectPath(key),
+                                           why: "its key attribute is \(artifact.attributes["key"].map { "'\($0)'" } ?? "absent")").description)
+                continue
+            }
             let row = Self.row(key: key, artifact)
             if let kind, row.value("kind") != kind { continue }
             let matches = filters.allSatisfy { filter in

@@ -20,6 +20,11 @@ extension Asym {
             sizes, seed, steps, final evaluation return, created. A FILTER is
             field=value (e.g. algo=sac, env=Pendulum-v1, seed=0) or a word that
             must appear in the line.
+
+            A file in the store that is not one of its objects or run records
+            (a stray file, a damaged object, an object under another key's
+            name) is named on stderr, one line each, and left alone; the
+            listing of the rest still exits 0.
             """)
         @OptionGroup var storeOption: StoreOption
         @Option(help: "Only objects of this kind (e.g. train).")
