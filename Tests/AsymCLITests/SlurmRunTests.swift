@@ -16,10 +16,11 @@ enum SlurmTestCluster {
         }
         return nil
     }()
-    static var available: Bool {
+    /// Says once, on stderr, why the suite is skipped.
+    static let available: Bool = {
         if let why = unavailable { FileHandle.standardError.write(Data("SlurmRunTests skipped: \(why)\n".utf8)) }
         return unavailable == nil
-    }
+    }()
 
     static func slurm(_ tool: String, _ args: [String]) throws -> (status: Int32, stdout: String) {
         let p = Process()
