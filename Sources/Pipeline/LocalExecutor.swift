@@ -48,21 +48,64 @@ public protocol ReportWriter: Sendable {
     func write(_ node: PipelineNode, pipeline: Pipeline, store: ArtifactStore, ledger: RunLedger) async throws
 }
 
-/// The runner of the local executor (and, through `spawn`, of any process-based one).
+/// Where a train or evaluate node that must be computed runs `asym exec KEY`:
+/// a child process of this one (`ProcessLauncher`), or a Slurm job
+/// (`SlurmLauncher`). Everything else about a node (the cache, the spec file,
+/// the verdict from the store) is the runner's, so executors differ only here.
+public protocol WorkerLauncher: Sendable {
+    /// Runs the node whose spec file is written, and returns when that run has ended.
+    func execute(_ node: PipelineNode, key: String, attempt: Int) async throws -> WorkerEnd
+    /// Asks the runs in flight to stop (the coordinator got SIGINT or SIGTERM).
+    func stopAll(signal: Int32)
+}
+
+/// How one worker run ended: `failure` is nil when it ended cleanly (the result
+/// must still be in the store), else why not; `log` is where its output went.
+public struct WorkerEnd: Sendable {
+    public var failure: String?
+    public var log: String
+    public init(failure: String?, log: String) { self.failure = failure; self.log = log }
+}
+
+/// The local executor's launcher: `asym exec KEY` as a child process, its output in `logs/KEY.log`.
+public struct ProcessLauncher: WorkerLauncher {
+    public let store: ArtifactStore
+    public let worker: WorkerCommand
+    let children = ChildProcesses()
+
+    public init(store: ArtifactStore, worker: WorkerCommand) { self.store = store; self.worker = worker }
+
+    public func execute(_ node: PipelineNode, key: String, attempt: Int) async throws -> WorkerEnd {
+        let log = WorkerLog.path(store, key)
+        let status = try await children.run(worker, arguments: ["exec", key, "--store", store.root], log: log)
+        return WorkerEnd(failure: status == 0 ? nil : WorkerLog.exitDescription(status), log: log)
+    }
+
+    public func stopAll(signal: Int32) { children.signalAll(signal) }
+}
+
+/// The runner of the local executor, and of any other whose workers are `asym
+/// exec KEY` (through its `launcher`): cached nodes, searches and the report
+/// are answered here, in the coordinator.
 public struct LocalRunner: NodeRunner {
     public let pipeline: Pipeline
     public let store: ArtifactStore
-    public let worker: WorkerCommand
+    public let launcher: any WorkerLauncher
     public let ledger: RunLedger
     public let report: any ReportWriter
     /// Nodes to recompute even when cached (`--force`).
     public let forced: Set<String>
     public let stop: StopRequest
-    let children = ChildProcesses()
 
     public init(pipeline: Pipeline, store: ArtifactStore, worker: WorkerCommand, ledger: RunLedger,
                 report: any ReportWriter, forced: Set<String> = [], stop: StopRequest = .process) {
-        self.pipeline = pipeline; self.store = store; self.worker = worker; self.ledger = ledger
+        self.init(pipeline: pipeline, store: store, launcher: ProcessLauncher(store: store, worker: worker), ledger: ledger,
+                  report: report, forced: forced, stop: stop)
+    }
+
+    public init(pipeline: Pipeline, store: ArtifactStore, launcher: any WorkerLauncher, ledger: RunLedger,
+                report: any ReportWriter, forced: Set<String> = [], stop: StopRequest = .process) {
+        self.pipeline = pipeline; self.store = store; self.launcher = launcher; self.ledger = ledger
         self.report = report; self.forced = forced; self.stop = stop
     }
 
@@ -101,18 +144,17 @@ public struct LocalRunner: NodeRunner {
         }
         try store.prepareForWriting()
         try NodeSpecFile.write(node, key: key, in: store)
-        let log = WorkerLog.path(store, key)
         let started = monotonicSeconds()
-        let status = try await children.run(worker, arguments: ["exec", key, "--store", store.root], log: log)
+        let end = try await launcher.execute(node, key: key, attempt: attempt)
         let seconds = monotonicSeconds() - started
-        if status == 0, case .found = try store.lookup(key) {
+        if end.failure == nil, case .found = try store.lookup(key) {
             await ledger.record(node.id, key: key, .computed, seconds: seconds)
             return .succeeded
         }
-        let why = status == 0 ? "the worker exited without storing a result" : WorkerLog.exitDescription(status)
-        let last = WorkerLog.lastLine(log).map { ": \($0)" } ?? ""
+        let why = end.failure ?? "the worker exited without storing a result"
+        let last = WorkerLog.lastLine(end.log).map { ": \($0)" } ?? ""
         await ledger.record(node.id, key: key, .failed, seconds: seconds)
-        return .failed("\(why)\(last) (log: \(log))")
+        return .failed("\(why)\(last) (log: \(end.log))")
     }
 
     func search(_ node: PipelineNode) async throws -> NodeOutcome {
@@ -140,7 +182,7 @@ public struct LocalRunner: NodeRunner {
     }
 
     /// Asks every worker still running to stop (they checkpoint and exit).
-    public func stopWorkers(signal: Int32 = SIGTERM) { children.signalAll(signal) }
+    public func stopWorkers(signal: Int32 = SIGTERM) { launcher.stopAll(signal: signal) }
 }
 
 extension SearchReplay {

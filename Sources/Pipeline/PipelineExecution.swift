@@ -11,10 +11,20 @@ public struct RunOptions: Sendable {
     public var force: [String] = []
     public var worker: WorkerCommand
     public var report: any ReportWriter
-    public var executor = "local"
+    public var executor = Executor.local
+    /// What the slurm executor passes to sbatch.
+    public var slurm = SlurmOptions()
     public init(jobs: Int, worker: WorkerCommand, report: any ReportWriter) {
         self.jobs = jobs; self.worker = worker; self.report = report
     }
+}
+
+/// Where the workers of `asym run` run.
+public enum Executor: String, Sendable, CaseIterable {
+    /// Child processes of the coordinator.
+    case local
+    /// One sbatch job per node (`SlurmLauncher`).
+    case slurm
 }
 
 public struct RunOutcome: Sendable {
@@ -70,9 +80,16 @@ public enum PipelineExecution {
                            runnerReady: @Sendable (LocalRunner) -> Void = { _ in }) async throws -> RunOutcome {
         try checkNumerics(pipeline)
         let forced = try forcedNodes(options.force, in: pipeline)
+        let launcher: any WorkerLauncher
+        switch options.executor {
+        case .local: launcher = ProcessLauncher(store: store, worker: options.worker)
+        case .slurm:
+            try SlurmLauncher.checkReachable()
+            launcher = SlurmLauncher(store: store, worker: options.worker, options: options.slurm, stop: stop)
+        }
         try store.prepareForWriting()
         let ledger = RunLedger()
-        let runner = LocalRunner(pipeline: pipeline, store: store, worker: options.worker, ledger: ledger,
+        let runner = LocalRunner(pipeline: pipeline, store: store, launcher: launcher, ledger: ledger,
                                  report: options.report, forced: forced, stop: stop)
         runnerReady(runner)
         let started = monotonicSeconds()
@@ -96,7 +113,7 @@ public enum PipelineExecution {
         let record = RunRecord(command: "run", pipeline: path, pipelineName: pipeline.name,
                                pipelineHash: RunRecord.fileHash(path), gitCommit: git.commit, gitDirty: git.dirty,
                                toolVersion: TrainNode.toolVersion, numerics: Numerics.id, code: RunRecord.moduleFingerprints,
-                               created: created, wallSeconds: wall, jobs: options.jobs, executor: options.executor,
+                               created: created, wallSeconds: wall, jobs: options.jobs, executor: options.executor.rawValue,
                                nodes: nodes, keys: Array(Set(nodes.values.compactMap(\.key))).sorted(),
                                stopped: stop.signal != nil)
         var withBudget = record

@@ -28,6 +28,7 @@ extension Asym {
               asym run pipelines/smoke.yaml --dry-run          # what would run
               asym run pipelines/smoke.yaml --force toy        # recompute a stage
               asym run pipelines/pendulum.yaml --scale 0.1 --seeds 2   # a quick look
+              asym run pipelines/table1.yaml --executor slurm --store /shared/asym --sbatch-arg --time=8:00:00
             """)
 
         @Argument(help: "The pipeline file (YAML; see pipelines/README.md).") var pipeline: String
@@ -39,9 +40,19 @@ extension Asym {
         @Flag(help: "Say what would be computed and what is cached, and run nothing.") var dryRun = false
         @Option(help: "Folder the report stage's relative output paths start from (default: the current folder).")
         var reportBase: String?
+        @Option(help: "Where workers run: local (child processes) or slurm (one sbatch job per node; the store and this binary must be on a path every node sees).")
+        var executor: Executor = .local
+        @Option(help: "Slurm partition for the jobs (with --executor slurm; default: the cluster's).")
+        var partition: String?
+        @Option(name: .customLong("sbatch-arg"), parsing: .unconditionalSingleValue,
+                help: "One more sbatch argument for every job, e.g. --sbatch-arg --time=4:00:00 (repeatable; with --executor slurm).")
+        var sbatchArgs: [String] = []
 
         func validate() throws {
             if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+            if executor != .slurm, partition != nil || !sbatchArgs.isEmpty {
+                throw ValidationError("--partition and --sbatch-arg need --executor slurm")
+            }
         }
 
         func run() throws {
@@ -51,9 +62,13 @@ extension Asym {
             try userFacing { try PipelineExecution.checkNumerics(loaded) }
             if dryRun { return try printDryRun(loaded, store: store) }
             let worker = WorkerCommand(executable: try ownExecutable(), arguments: ["--numerics", Numerics.profile.rawValue])
-            var runOptions = RunOptions(jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount, worker: worker,
+            // Under Slurm, --jobs caps the jobs queued at once; the cluster decides how many run.
+            let defaultJobs = executor == .slurm ? 1000 : ProcessInfo.processInfo.activeProcessorCount
+            var runOptions = RunOptions(jobs: jobs ?? defaultJobs, worker: worker,
                                         report: pipelineReportWriter(base: reportBase ?? FileManager.default.currentDirectoryPath))
             runOptions.force = force
+            runOptions.executor = executor
+            runOptions.slurm = SlurmOptions(partition: partition, extraArguments: sbatchArgs)
             let options = runOptions
             StopSignals.install()
             let view = RunView(pipeline: loaded, store: store)
@@ -280,3 +295,5 @@ struct ShrinkOptions: ParsableArguments {
 
     var value: Shrink { Shrink(scale: scale, seeds: seeds) }
 }
+
+extension Executor: ExpressibleByArgument {}
