@@ -166,7 +166,7 @@ public struct LocalRunner: NodeRunner {
         var probeKeys: [String: String] = [:]
         let step = try SearchReplay.advanceThrowing(node) { probe in
             guard case .train(let t) = probe.spec else { return nil }
-            let key = try t.makeTrainNode().key
+            let key = try TrainKeyCache.shared.key(t)
             probeKeys[probe.id] = key
             guard case .found(let artifact) = try store.lookup(key) else { return nil }
             return evaluationMean(artifact)

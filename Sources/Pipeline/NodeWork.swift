@@ -89,8 +89,7 @@ public enum PipelineRunError: Error, CustomStringConvertible {
 
 /// The mean return a train node's artifact reports (its final deterministic evaluation).
 public func evaluationMean(_ artifact: Artifact) -> Double? {
-    guard let returns = artifact.arrays["eval"]?.doubles, !returns.isEmpty else { return nil }
-    return returns.reduce(0, +) / Double(returns.count)
+    RunResult(returns: artifact.arrays["eval"]?.doubles ?? []).mean
 }
 
 /// A search node's artifact: every probe with its sizes, seeds, keys and returns,
@@ -174,14 +173,12 @@ public enum NodeSpecFile {
     /// The node a spec file describes; its key must be `key` under this process's code and numerics.
     public static func read(key: String, in store: ArtifactStore) throws -> PipelineNode {
         let path = path(store, key)
-        guard let data = FileManager.default.contents(atPath: path) else {
+        let read: PipelineNode?
+        do { read = try readUnchecked(key: key, in: store) }
+        catch { throw PipelineRunError.specFile(path: path, why: "not a node spec (\(error))") }
+        guard let node = read else {
             throw PipelineRunError.specFile(path: path, why: "no such spec file: `asym exec` runs nodes that `asym run` prepared")
         }
-        struct File: Decodable { var node: String; var stage: String; var spec: NodeSpec }
-        let file: File
-        do { file = try JSONDecoder().decode(File.self, from: data) }
-        catch { throw PipelineRunError.specFile(path: path, why: "not a node spec (\(error))") }
-        let node = PipelineNode(id: file.node, stage: file.stage, spec: file.spec)
         let actual = try NodeKeys.key(of: node)
         guard actual == key else {
             throw PipelineRunError.specFile(path: path, why: "gives key \(actual?.prefix(12) ?? "none") under this build "

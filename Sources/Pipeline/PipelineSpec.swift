@@ -2,6 +2,7 @@
 // from, and which keys each part of the file accepts. The format is
 // described with an example in pipelines/README.md.
 import Agents
+import Report
 
 /// What a stage does with its nodes.
 public enum StageKind: String, CaseIterable, Codable, Sendable {
@@ -84,23 +85,9 @@ enum Keys {
     }
 }
 
-/// One row of the paper's Table 1, as the report shows it beside ours.
-/// Absent entries (the paper's "-") are nil.
-public struct ReferenceRow: Codable, Sendable, Hashable {
-    public var algorithm: String
-    public var environment: String
-    public var threshold: Double?
-    public var baseline: [Int]?
-    /// Mean and standard deviation over seeds.
-    public var baselineReward: [Double]?
-    public var symmetric: [Int]?
-    public var symmetricReward: [Double]?
-    public var actor: [Int]?
-    public var critic: [Int]?
-    public var asymmetricReward: [Double]?
-    /// The paper's "Reduction" column, a fraction (0.8838 for 88.38 %).
-    public var reduction: Double?
-}
+/// One row of the paper's Table 1, as a report stage's `reference:` gives it:
+/// the Report module's type, so the report reads it as parsed.
+public typealias ReferenceRow = Table1Reference
 
 /// What a stage is, for the report and `asym status` (its nodes are in the graph).
 public struct StageInfo: Sendable, Hashable {

@@ -38,31 +38,27 @@ public enum PipelineStatus {
             let key = try NodeKeys.key(of: node)
             out.append(status(node, key: key, store: store, lastRun: lastRun))
             if case .search = node.spec {
-                // The probes this search has reached with what is in the store.
-                if case .needs(let nodes)? = try? SearchReplay.advanceThrowing(node, returnOf: { probe in
-                    guard case .train(let t) = probe.spec, case .found(let a) = try store.lookup(try t.makeTrainNode().key) else { return nil }
-                    return evaluationMean(a)
-                }) { queue.append(contentsOf: nodes) }
-                for probe in knownProbes(node, store: store) where !seen.contains(probe.id) { queue.append(probe) }
+                queue.append(contentsOf: probesReached(node, store: store).filter { !seen.contains($0.id) })
             }
         }
         return out
     }
 
-    /// The probes already finished for a search (replayed from the store).
-    static func knownProbes(_ node: PipelineNode, store: ArtifactStore) -> [PipelineNode] {
+    /// The probes a search has reached with what is in the store: the finished
+    /// ones, then the one it is waiting for (replayed, as the runner replays it).
+    static func probesReached(_ node: PipelineNode, store: ArtifactStore) -> [PipelineNode] {
         guard case .search(let spec) = node.spec else { return [] }
         var search = spec.makeSearch()
         var probes: [PipelineNode] = []
         while let probe = search.next {
             let nodes = node.probeNodes(probe.sizes)
+            probes += nodes
             var returns: [Double] = []
             for n in nodes {
-                guard case .train(let t) = n.spec, let key = try? t.makeTrainNode().key,
+                guard case .train(let t) = n.spec, let key = try? TrainKeyCache.shared.key(t),
                       case .found(let a)? = try? store.lookup(key), let m = evaluationMean(a) else { return probes }
                 returns.append(m)
             }
-            probes += nodes
             search.record(returns: returns)
         }
         return probes

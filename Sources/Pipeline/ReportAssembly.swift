@@ -73,12 +73,6 @@ public enum ReportAssembly {
             }
         }
 
-        let reference = spec.reference.map {
-            Table1Reference(algorithm: $0.algorithm, environment: $0.environment, threshold: $0.threshold,
-                            baseline: $0.baseline, baselineReward: $0.baselineReward, symmetric: $0.symmetric,
-                            symmetricReward: $0.symmetricReward, actor: $0.actor, critic: $0.critic,
-                            asymmetricReward: $0.asymmetricReward, reduction: $0.reduction)
-        }
         var inference: ReportInput.Inference?
         if spec.inference {
             // Pendulum's shape (3 observations, 1 action), as the paper's Figure 5 uses a fixed task.
@@ -102,7 +96,7 @@ public enum ReportAssembly {
             reducedBudget: pipeline.shrink.isFull ? nil : pipeline.shrink.description)
         return ReportInput(pipeline: pipeline.name, title: spec.title, doc: pipeline.doc,
                            stages: pipeline.stages.map { .init(name: $0.name, kind: $0.kind.rawValue, doc: $0.doc) },
-                           trainRuns: trainRuns, evaluations: evaluations, searches: searches, reference: reference,
+                           trainRuns: trainRuns, evaluations: evaluations, searches: searches, reference: spec.reference,
                            inference: inference, provenance: provenance)
     }
 }

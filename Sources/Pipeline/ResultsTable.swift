@@ -2,6 +2,7 @@
 // table (node, sizes, seed, mean ± std of the final evaluation, key), and each
 // search's probes and outcome. It reads the store only.
 import Foundation
+import Agents
 import Store
 
 public enum ResultsTable {
@@ -37,11 +38,9 @@ public enum ResultsTable {
     }
 
     static func row(_ id: String, _ actor: [Int], _ critic: [Int], _ seed: UInt64, _ artifact: Artifact, _ key: String) -> String {
-        let returns = artifact.arrays["eval"]?.doubles ?? []
-        let n = Double(max(1, returns.count))
-        let mean = returns.reduce(0, +) / n
-        let std = (returns.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / n).squareRoot()
-        return "| \(id) | \(actor) | \(critic) | \(seed) | \(String(format: "%.2f ± %.2f", mean, std)) | \(returns.count) | `\(key.prefix(12))` |"
+        let result = RunResult(returns: artifact.arrays["eval"]?.doubles ?? [])
+        let value = String(format: "%.2f ± %.2f", result.mean ?? 0, result.std ?? 0)
+        return "| \(id) | \(actor) | \(critic) | \(seed) | \(value) | \(result.returns.count) | `\(key.prefix(12))` |"
     }
 
     static func searchSection(_ id: String, _ artifact: Artifact) -> [String] {
@@ -59,23 +58,6 @@ public enum ResultsTable {
                          + "| \(String(format: "%.2f", r.mean)) | \(r.passed ? "yes" : "no") | \(r.decision) |")
         }
         return lines
-    }
-}
-
-/// The report stage's writer until the figures are wired: the results table.
-public struct TableReportWriter: ReportWriter {
-    public let base: String
-    public init(base: String) { self.base = base }
-
-    public func folder(of node: PipelineNode, pipeline: Pipeline) -> String {
-        ResultsTable.folder(of: node, pipeline: pipeline, base: base)
-    }
-
-    public func write(_ node: PipelineNode, pipeline: Pipeline, store: ArtifactStore, ledger: RunLedger) async throws {
-        let folder = folder(of: node, pipeline: pipeline)
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let text = try ResultsTable.markdown(for: node, pipeline: pipeline, store: store)
-        try AtomicWrite.writeBytes(Array(text.utf8), to: folder + "/results.md")
     }
 }
 

@@ -20,7 +20,7 @@ import Store
 ///   order the search made them, each with the keys of its train nodes (one
 ///   per seed, in seed order).
 /// - `reference`: the report stage's `reference:` rows, field for field
-///   (Pipeline's `ReferenceRow`).
+///   (Pipeline's `ReferenceRow` is `Table1Reference`).
 /// - `toyRollouts`: evaluation episodes of trained toy actors for Figure 1
 ///   (Pipeline can step the toy environment; Report cannot). Empty: no Figure 1.
 /// - `inference`: Figure 5's measurements (`InferenceBenchmark.measure`) when
@@ -202,9 +202,9 @@ public struct ReportInput: Sendable {
 }
 
 /// One row of the paper's Table 1 as a pipeline file's report stage gives it
-/// (`reference:`), field for field Pipeline's `ReferenceRow`. Absent entries
+/// (`reference:`; Pipeline's `ReferenceRow` is this type). Absent entries
 /// (the paper's "-") are nil; rewards are [mean, std].
-public struct Table1Reference: Sendable, Equatable, Codable {
+public struct Table1Reference: Sendable, Hashable, Codable {
     public var algorithm: String
     public var environment: String
     public var threshold: Double?

@@ -187,7 +187,7 @@ final class RunView: @unchecked Sendable {
     let store: ArtifactStore
     let isTerminal = isatty(STDERR_FILENO) == 1
     private let lock = NSLock()
-    private var running: [String: String] = [:]   // node → key
+    private var running = Set<String>()   // the nodes in flight
     private var finished = 0, failed = 0, started = 0
     private var lastPlain = monotonicSeconds()
     private var liveLines = 0
@@ -201,16 +201,16 @@ final class RunView: @unchecked Sendable {
         switch e {
         case .started(let id, let attempt):
             started += 1
-            running[id] = ""
+            running.insert(id)
             if attempt > 1 { line = "retrying \(id) (attempt \(attempt))" }
         case .succeeded(let id):
-            running[id] = nil; finished += 1
+            running.remove(id); finished += 1
         case .retrying(let id, let message):
-            running[id] = nil; line = "failed \(id), will retry: \(Asym.oneLine(message))"
+            running.remove(id); line = "failed \(id), will retry: \(Asym.oneLine(message))"
         case .failed(let id, _):
-            running[id] = nil; failed += 1   // listed with its log path at the end
+            running.remove(id); failed += 1   // listed with its log path at the end
         case .waiting(let id, let on):
-            running[id] = nil; line = "\(id) asks for \(on.count) probe run\(on.count == 1 ? "" : "s"): \(on.map { $0.split(separator: "/").last.map(String.init) ?? $0 }.joined(separator: ", "))"
+            running.remove(id); line = "\(id) asks for \(on.count) probe run\(on.count == 1 ? "" : "s"): \(on.map { $0.split(separator: "/").last.map(String.init) ?? $0 }.joined(separator: ", "))"
         case .skipped:
             break   // listed at the end
         }

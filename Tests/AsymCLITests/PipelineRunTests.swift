@@ -8,14 +8,6 @@ import Store
 struct PipelineRunTests {
     let smoke = repositoryRoot().appendingPathComponent("pipelines/smoke.yaml").path
 
-    /// Every object's datasets, by key (attributes hold dates and wall times; datasets are results).
-    func datasets(_ store: String) throws -> [String: [String: ShapedArray]] {
-        let s = ArtifactStore(root: store)
-        var out: [String: [String: ShapedArray]] = [:]
-        for key in s.objectKeys() { out[key] = try Artifact.read(s.objectPath(key)).arrays }
-        return out
-    }
-
     @Test("the smoke pipeline, SIGKILLed mid-run and run again, ends with the keys and datasets of an uninterrupted run; a third run computes nothing")
     func killedCoordinatorResumes() throws {
         let dir = try scratchDirectory("pipeline-kill")
@@ -58,7 +50,7 @@ struct PipelineRunTests {
         let resumedSomething = try logs.contains { try String(contentsOfFile: b + "/logs/" + $0, encoding: .utf8).contains("resuming key") }
         #expect(resumedSomething, "no worker resumed from a checkpoint")
 
-        let (da, db) = (try datasets(a), try datasets(b))
+        let (da, db) = (try storeDatasets(a), try storeDatasets(b))
         #expect(Set(da.keys) == Set(db.keys))
         #expect(!da.isEmpty)
         for key in da.keys { #expect(da[key] == db[key], "object \(key.prefix(12)) differs") }
@@ -74,29 +66,7 @@ struct PipelineRunTests {
     func failuresAreContained() throws {
         let dir = try scratchDirectory("pipeline-fail")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let file = dir.appendingPathComponent("fail.yaml").path
-        try """
-        name: fail
-        defaults:
-          algorithm: td3
-          environment: Pendulum-v0
-          steps: 600
-          eval_episodes: 1
-          set: {start_steps: 100, update_after: 100}
-        stages:
-          good:
-            kind: train
-            actor: [4]
-            critic: [4]
-          broken:
-            kind: train
-            actor: [4]
-            critic: [4]
-            set: {pi_lr: 1.0e+30, q_lr: 1.0e+30}
-          evaluate:
-            kind: evaluate
-            needs: [broken]
-        """.write(toFile: file, atomically: true, encoding: .utf8)
+        let file = try writeFailingPipeline(in: dir)
         let store = dir.appendingPathComponent("store").path
         let r = try runAsym(["run", file, "--store", store, "--report-base", dir.path])
         #expect(r.status == 1, "\(r.stdout) \(r.stderr)")
@@ -150,4 +120,42 @@ struct PipelineRunTests {
 
 func repositoryRoot() -> URL {
     URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+}
+
+/// Every object's datasets in a store, by key (attributes hold dates and wall
+/// times; datasets are results, which must match bit for bit).
+func storeDatasets(_ store: String) throws -> [String: [String: ShapedArray]] {
+    let s = ArtifactStore(root: store)
+    var out: [String: [String: ShapedArray]] = [:]
+    for key in s.objectKeys() { out[key] = try Artifact.read(s.objectPath(key)).arrays }
+    return out
+}
+
+/// A pipeline with a good train node, a broken one (TD3 at learning rate 1e30
+/// diverges by step ~200) and an evaluate node that needs the broken one.
+func writeFailingPipeline(in dir: URL) throws -> String {
+    let file = dir.appendingPathComponent("fail.yaml").path
+    try """
+    name: fail
+    defaults:
+      algorithm: td3
+      environment: Pendulum-v0
+      steps: 600
+      eval_episodes: 1
+      set: {start_steps: 100, update_after: 100}
+    stages:
+      good:
+        kind: train
+        actor: [4]
+        critic: [4]
+      broken:
+        kind: train
+        actor: [4]
+        critic: [4]
+        set: {pi_lr: 1.0e+30, q_lr: 1.0e+30}
+      evaluate:
+        kind: evaluate
+        needs: [broken]
+    """.write(toFile: file, atomically: true, encoding: .utf8)
+    return file
 }

@@ -88,13 +88,6 @@ enum SlurmTestCluster {
 struct SlurmRunTests {
     let smoke = repositoryRoot().appendingPathComponent("pipelines/smoke.yaml").path
 
-    func datasets(_ store: String) throws -> [String: [String: ShapedArray]] {
-        let s = ArtifactStore(root: store)
-        var out: [String: [String: ShapedArray]] = [:]
-        for key in s.objectKeys() { out[key] = try Artifact.read(s.objectPath(key)).arrays }
-        return out
-    }
-
     func start(_ arguments: [String]) throws -> Process {
         let process = Process()
         process.executableURL = asymBinary()
@@ -131,7 +124,7 @@ struct SlurmRunTests {
         for (name, count) in submitted { #expect(count == 1, "\(name) was submitted \(count) times") }
         #expect(queuedAtKill.isSubset(of: Set(submitted.keys)))
 
-        let (da, db) = (try datasets(a), try datasets(b))
+        let (da, db) = (try storeDatasets(a), try storeDatasets(b))
         #expect(!da.isEmpty)
         #expect(Set(da.keys) == Set(db.keys))
         for key in da.keys { #expect(da[key] == db[key], "object \(key.prefix(12)) differs") }
@@ -146,29 +139,7 @@ struct SlurmRunTests {
     func failedJobIsReported() throws {
         let dir = try scratchDirectory("slurm-fail")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let file = dir.appendingPathComponent("fail.yaml").path
-        try """
-        name: fail
-        defaults:
-          algorithm: td3
-          environment: Pendulum-v0
-          steps: 600
-          eval_episodes: 1
-          set: {start_steps: 100, update_after: 100}
-        stages:
-          good:
-            kind: train
-            actor: [4]
-            critic: [4]
-          broken:
-            kind: train
-            actor: [4]
-            critic: [4]
-            set: {pi_lr: 1.0e+30, q_lr: 1.0e+30}
-          evaluate:
-            kind: evaluate
-            needs: [broken]
-        """.write(toFile: file, atomically: true, encoding: .utf8)
+        let file = try writeFailingPipeline(in: dir)
         let store = dir.appendingPathComponent("store").path
         let r = try runAsym(["run", file, "--store", store, "--report-base", dir.path, "--executor", "slurm"])
         #expect(r.status == 1, "\(r.stdout) \(r.stderr)")
@@ -233,7 +204,7 @@ struct SlurmRunTests {
 
         let local = try runAsym(["run", file, "--store", a, "--report-base", dir.path])
         #expect(local.status == 0, "\(local.stderr)")
-        let (da, db) = (try datasets(a), try datasets(b))
+        let (da, db) = (try storeDatasets(a), try storeDatasets(b))
         #expect(!da.isEmpty && Set(da.keys) == Set(db.keys))
         for key in da.keys { #expect(da[key] == db[key], "object \(key.prefix(12)) differs") }
     }
