@@ -18,7 +18,10 @@ struct PipelineRunTests {
         let uninterrupted = try runAsym(["run", smoke, "--store", a] + base)
         #expect(uninterrupted.status == 0, "\(uninterrupted.stderr)")
 
-        // Kill the coordinator once a worker has written a checkpoint: mid-training.
+        // Crash the whole run (coordinator and workers, as a lost machine would)
+        // while a checkpoint of an unfinished node is on disk. The processes are
+        // frozen first, so that no worker can finish and remove its checkpoint
+        // between our look and the kill; if one did, thaw and look again.
         let process = Process()
         process.executableURL = asymBinary()
         process.arguments = ["run", smoke, "--store", b] + base
@@ -26,20 +29,24 @@ struct PipelineRunTests {
         process.standardError = FileHandle.nullDevice
         try process.run()
         let partial = b + "/partial"
+        func checkpointOnDisk() -> Bool {
+            (try? FileManager.default.contentsOfDirectory(atPath: partial))?.contains { $0.hasSuffix(".h5") } == true
+        }
         let deadline = Date().addingTimeInterval(120)
-        while process.isRunning && Date() < deadline
-                && ((try? FileManager.default.contentsOfDirectory(atPath: partial))?.contains { $0.hasSuffix(".h5") } != true) {
-            usleep(5_000)
+        var frozen: [pid_t] = []
+        while process.isRunning && Date() < deadline {
+            if checkpointOnDisk() {
+                frozen = [process.processIdentifier] + childProcesses(of: process.processIdentifier)
+                for pid in frozen { kill(pid, SIGSTOP) }
+                if checkpointOnDisk() { break }
+                for pid in frozen { kill(pid, SIGCONT) }
+                frozen = []
+            }
+            usleep(2_000)
         }
-        kill(process.processIdentifier, SIGKILL)
+        #expect(!frozen.isEmpty, "the run finished before it could be killed")
+        for pid in frozen { kill(pid, SIGKILL) }
         process.waitUntilExit()
-        #expect(process.terminationReason == .uncaughtSignal, "the run finished before it could be killed")
-        // Its workers notice and stop by themselves, leaving their checkpoints.
-        let quiet = Date().addingTimeInterval(30)
-        while Date() < quiet, let files = try? FileManager.default.contentsOfDirectory(atPath: b + "/progress"),
-              files.contains(where: { $0.hasSuffix(".json") }) {
-            usleep(50_000)
-        }
         let status = try runAsym(["status", smoke, "--store", b])
         #expect(status.status == 0, "\(status.stderr)")
         #expect(status.stdout.contains("partial") || status.stdout.contains("pending"), "\(status.stdout)")
@@ -60,6 +67,44 @@ struct PipelineRunTests {
         #expect(third.stdout.contains("nothing to compute"), "\(third.stdout)")
         let after = try runAsym(["status", smoke, "--store", b, "--summary", "--report-base", dir.path])
         #expect(!after.stdout.contains("partial") && !after.stdout.contains("pending"), "\(after.stdout)")
+    }
+
+    @Test("workers whose coordinator is SIGKILLed checkpoint and stop by themselves")
+    func orphanedWorkersCheckpoint() throws {
+        let dir = try scratchDirectory("pipeline-orphan")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("long.yaml").path
+        // Long enough (minutes) that the worker is surely mid-training when the coordinator dies.
+        try """
+        name: long
+        defaults: {algorithm: td3, environment: ToyTracking-v0, steps: 2000000, eval_episodes: 1}
+        stages:
+          train: {kind: train, actor: [1], critic: [16, 16]}
+        """.write(toFile: file, atomically: true, encoding: .utf8)
+        let store = dir.appendingPathComponent("store").path
+        let process = Process()
+        process.executableURL = asymBinary()
+        process.arguments = ["run", file, "--store", store, "--report-base", dir.path]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var workers: [pid_t] = []
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline && (workers.isEmpty || ((try? FileManager.default.contentsOfDirectory(atPath: store + "/progress")) ?? []).isEmpty) {
+            workers = childProcesses(of: process.processIdentifier)
+            usleep(20_000)
+        }
+        #expect(!workers.isEmpty, "no worker started")
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        // The worker watches its parent twice a second; give it ten seconds to checkpoint and go.
+        let quiet = Date().addingTimeInterval(10)
+        while Date() < quiet && workers.contains(where: { kill($0, 0) == 0 && !isZombie($0) }) { usleep(50_000) }
+        let alive = workers.filter { kill($0, 0) == 0 && !isZombie($0) }
+        for pid in alive { kill(pid, SIGKILL) }
+        #expect(alive.isEmpty, "a worker outlived its coordinator by 10 s")
+        let status = try runAsym(["status", file, "--store", store])
+        #expect(status.stdout.contains("partial"), "\(status.stdout)")
     }
 
     @Test("a failing node is retried once, reported with its log path; its dependants are skipped and the rest goes on")
@@ -116,6 +161,24 @@ struct PipelineRunTests {
         #expect(r.stderr.contains("bad.yaml:5:"), "\(r.stderr)")
         #expect(!FileManager.default.fileExists(atPath: store))
     }
+}
+
+/// The processes whose parent is `pid` (from /proc).
+func childProcesses(of pid: pid_t) -> [pid_t] {
+    let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+    return entries.compactMap { name -> pid_t? in
+        guard let child = pid_t(name), let stat = try? String(contentsOfFile: "/proc/\(name)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return nil }
+        // After "pid (comm)": state, then the parent's pid.
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        return fields.count > 1 && pid_t(fields[1]) == pid ? child : nil
+    }
+}
+
+/// A process that has exited but not been reaped (its parent died and init has not yet waited).
+func isZombie(_ pid: pid_t) -> Bool {
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else { return true }
+    return stat[stat.index(after: close)...].split(separator: " ").first == "Z"
 }
 
 func repositoryRoot() -> URL {
