@@ -23,3 +23,4 @@ if wants("mujoco") { benchMuJoCo() }
 if wants("offpolicy") { benchOffPolicy(peer: peer) }
 if wants("onpolicy") { benchOnPolicy(peer: peer) }
 if wants("store") { benchStore() }
+if wants("pipeline") { benchPipeline() }
