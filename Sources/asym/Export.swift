@@ -39,24 +39,7 @@ extension Asym {
             guard Format(rawValue: format) != nil else {
                 throw UserError(message: "unsupported export format '\(format)' (supported: \(Format.allCases.map(\.rawValue).joined(separator: ", ")))", exitCode: 2)
             }
-            let store = storeOption.resolved
-            let full = try userFacing { try store.resolve(prefix: key) }
-            let artifact: Artifact
-            switch try operational({ try store.lookup(full) }) {
-            case .found(let a): artifact = a
-            case .absent: throw UserError(message: StoreError.noObject(prefix: key, store: store.root).description, exitCode: 2)
-            case .quarantined(let why, let movedTo):
-                throw UserError(message: "\(store.objectPath(full)): damaged (\(why)); moved to \(movedTo)", exitCode: 1)
-            }
-            let (actor, run) = try userFacing { () throws -> (ExportableActor, TrainRunDescription) in
-                let run = try TrainRunDescription(artifact)
-                let space: ExportActionSpace
-                switch try EnvRegistry.entry(run.environment).actionSpace {
-                case .box(let low, let high): space = .box(low: low, high: high)
-                case .discrete(let n): space = .discrete(n)
-                }
-                return (try ExportableActor(artifact: artifact, actionSpace: space), run)
-            }
+            let (actor, run, full) = try storedActor(key, in: storeOption.resolved)
             let comment = """
                 \(run.algorithm.uppercased()) actor \(run.actorHidden) (critic \(run.criticHidden)) on \(run.environment), seed \(run.seed), \(run.steps) steps.
                 Artifact \(full).
@@ -75,4 +58,27 @@ extension Asym {
             }
         }
     }
+}
+
+/// The deterministic actor of the train artifact `key` (a unique prefix is
+/// enough), as `asym export` writes it and `asym act` runs it.
+func storedActor(_ key: String, in store: ArtifactStore) throws -> (ExportableActor, TrainRunDescription, String) {
+    let full = try userFacing { try store.resolve(prefix: key) }
+    let artifact: Artifact
+    switch try operational({ try store.lookup(full) }) {
+    case .found(let a): artifact = a
+    case .absent: throw UserError(message: StoreError.noObject(prefix: key, store: store.root).description, exitCode: 2)
+    case .quarantined(let why, let movedTo):
+        throw UserError(message: "\(store.objectPath(full)): damaged (\(why)); moved to \(movedTo)", exitCode: 1)
+    }
+    let (actor, run) = try userFacing { () throws -> (ExportableActor, TrainRunDescription) in
+        let run = try TrainRunDescription(artifact)
+        let space: ExportActionSpace
+        switch try EnvRegistry.entry(run.environment).actionSpace {
+        case .box(let low, let high): space = .box(low: low, high: high)
+        case .discrete(let n): space = .discrete(n)
+        }
+        return (try ExportableActor(artifact: artifact, actionSpace: space), run)
+    }
+    return (actor, run, full)
 }
