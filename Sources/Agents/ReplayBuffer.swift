@@ -102,10 +102,10 @@ public struct ReplayBuffer: Sendable, Equatable {
     /// Only the filled part is saved: a 1e6-slot buffer early in training stays small.
     public func stateDict() -> StateDict {
         var s = StateDict()
-        s.floats["observations"] = Array(observations[0..<(count * observationCount)])
-        s.floats["actions"] = Array(actions[0..<(count * actionCount)])
+        s.setMatrix("observations", Array(observations[0..<(count * observationCount)]), width: observationCount)
+        s.setMatrix("actions", Array(actions[0..<(count * actionCount)]), width: actionCount)
         s.floats["rewards"] = Array(rewards[0..<count])
-        s.floats["next_observations"] = Array(nextObservations[0..<(count * observationCount)])
+        s.setMatrix("next_observations", Array(nextObservations[0..<(count * observationCount)]), width: observationCount)
         s.floats["dones"] = Array(dones[0..<count])
         s.setInteger("write_index", writeIndex)
         s.setInteger("count", count)

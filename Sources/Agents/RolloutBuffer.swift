@@ -117,7 +117,8 @@ public struct RolloutBuffer: Sendable, Equatable {
     /// The whole buffer, including the unfinished rows and write positions.
     public func stateDict() -> StateDict {
         var s = StateDict()
-        s.floats["observations"] = observations; s.floats["actions"] = actions
+        s.setMatrix("observations", observations, width: observationCount)
+        s.setMatrix("actions", actions, width: actionCount)
         s.floats["rewards"] = rewards; s.floats["values"] = values; s.floats["log_probs"] = logProbs
         s.floats["advantages"] = advantages; s.floats["returns"] = returns; s.floats["rewards_to_go"] = rewardsToGo
         s.setInteger("t", t)

@@ -189,7 +189,7 @@ final class RolloutCollector {
 
     func stateDict() -> StateDict {
         var s = StateDict()
-        s.floats["observations"] = observations
+        s.setMatrix("observations", observations, width: observationCount)
         for e in 0..<envCount {
             let snap = envs[e].snapshot()
             s.doubles["env/\(e)/values"] = snap.values

@@ -13,6 +13,11 @@ public struct StateDict: Sendable, Equatable {
     public var words: [String: [UInt64]] = [:]
     /// Small JSON documents (configs, specs).
     public var texts: [String: String] = [:]
+    /// The shape of a float or double entry that is more than a vector, row-major (a
+    /// replay buffer's observations are (N, obs_dim)); entries without one are
+    /// vectors. Files keep it, so anyone reading a checkpoint with h5py sees
+    /// the arrays as they are, not flattened.
+    public var shapes: [String: [Int]] = [:]
 
     public init() {}
 
@@ -51,6 +56,17 @@ public struct StateDict: Sendable, Equatable {
         return v
     }
     public mutating func setInteger(_ name: String, _ value: Int) { integers[name] = [Int64(value)] }
+    /// A float entry of `rows` rows of `width` values (kept as (rows, width) in files).
+    public mutating func setMatrix(_ name: String, _ values: [Float], width: Int) {
+        precondition(width > 0 && values.count % width == 0, "\(values.count) values are not rows of \(width)")
+        floats[name] = values
+        shapes[name] = [values.count / width, width]
+    }
+    public mutating func setMatrix(_ name: String, _ values: [Double], width: Int) {
+        precondition(width > 0 && values.count % width == 0, "\(values.count) values are not rows of \(width)")
+        doubles[name] = values
+        shapes[name] = [values.count / width, width]
+    }
 
     // MARK: Composites
 
@@ -90,6 +106,7 @@ public struct StateDict: Sendable, Equatable {
         for (k, v) in other.integers { integers[prefix + "/" + k] = v }
         for (k, v) in other.words { words[prefix + "/" + k] = v }
         for (k, v) in other.texts { texts[prefix + "/" + k] = v }
+        for (k, v) in other.shapes { shapes[prefix + "/" + k] = v }
     }
 
     /// The entries under `prefix/`, with the prefix removed.
@@ -102,7 +119,7 @@ public struct StateDict: Sendable, Equatable {
         }
         var s = StateDict()
         s.floats = strip(floats); s.doubles = strip(doubles); s.integers = strip(integers)
-        s.words = strip(words); s.texts = strip(texts)
+        s.words = strip(words); s.texts = strip(texts); s.shapes = strip(shapes)
         return s
     }
 }
@@ -146,6 +163,7 @@ extension StateDict {
         section(3, integers) { UInt64(bitPattern: $0) }
         section(4, words) { $0 }
         for k in texts.keys.sorted() { put(5); putName(k); putName(texts[k]!) }
+        section(6, shapes) { UInt64($0) }
         put(0)
         put(Self.fnv1a(out))
         return out
@@ -186,6 +204,7 @@ extension StateDict {
             case 3: let k = try getName(); integers[k] = try getArray { Int64(bitPattern: $0) }
             case 4: let k = try getName(); words[k] = try getArray { $0 }
             case 5: let k = try getName(); texts[k] = try getName()
+            case 6: let k = try getName(); shapes[k] = try getArray { Int(truncatingIfNeeded: $0) }
             case let tag: throw StateDictError.corrupt("unknown section tag \(tag)")
             }
         }

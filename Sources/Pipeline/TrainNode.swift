@@ -221,7 +221,7 @@ public final class TrainNode {
     public func writePartial(_ state: StateDict, metrics: MemoryMetrics, to partial: String) throws {
         var checkpoint = StateDict()
         checkpoint.merge(state, prefix: "agent")
-        for (name, series) in metrics.series { checkpoint.doubles["metrics/" + name] = series.flatMap { [Double($0.step), $0.value] } }
+        for (name, series) in metrics.series { checkpoint.setMatrix("metrics/" + name, series.flatMap { [Double($0.step), $0.value] }, width: 2) }
         try StateFile.write(checkpoint, to: partial, attributes: [
             "kind": "partial", "key": key, "spec": spec.text, "steps_done": String(agent.stepsDone), "numerics": Numerics.id, "tool_version": Self.toolVersion,
         ])

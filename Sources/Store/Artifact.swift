@@ -121,8 +121,8 @@ extension Artifact {
     /// under `prefix/~words/`, texts as attributes `prefix/<name>`), so a result
     /// can carry a model without a second file.
     public mutating func setState(_ state: StateDict, under prefix: String) {
-        for (name, v) in state.floats { arrays["\(prefix)/\(name)"] = ShapedArray(v) }
-        for (name, v) in state.doubles { arrays["\(prefix)/\(name)"] = ShapedArray(v) }
+        for (name, v) in state.floats { arrays["\(prefix)/\(name)"] = ShapedArray(v, shape: state.shapes[name]) }
+        for (name, v) in state.doubles { arrays["\(prefix)/\(name)"] = ShapedArray(v, shape: state.shapes[name]) }
         for (name, v) in state.integers { arrays["\(prefix)/\(name)"] = ShapedArray(v) }
         for (name, v) in state.words { arrays["\(prefix)/~words/\(name)"] = ShapedArray(v.map { Int64(bitPattern: $0) }) }
         for (name, v) in state.texts { attributes["\(prefix)/\(name)"] = v }
@@ -140,6 +140,7 @@ extension Artifact {
                 continue
             }
             let key = String(name.dropFirst(head.count))
+            if array.shape.count > 1 { state.shapes[key] = array.shape }
             switch array.values {
             case .floats(let v): state.floats[key] = v
             case .doubles(let v): state.doubles[key] = v

@@ -127,11 +127,12 @@ public final class HDF5File {
 
     /// An n-dimensional dataset (row-major, `shape` multiplying to the count),
     /// chunked and deflate-compressed (with byte shuffling) when it is large.
-    public func write(_ name: String, _ values: [Float], shape: [Int]) throws {
-        try writeShaped(name, values, shape: shape, type: asym_H5T_NATIVE_FLOAT())
+    /// `compress: false` for what is written often and read once (checkpoints).
+    public func write(_ name: String, _ values: [Float], shape: [Int], compress: Bool = true) throws {
+        try writeShaped(name, values, shape: shape, type: asym_H5T_NATIVE_FLOAT(), compress: compress)
     }
-    public func write(_ name: String, _ values: [Double], shape: [Int]) throws {
-        try writeShaped(name, values, shape: shape, type: asym_H5T_NATIVE_DOUBLE())
+    public func write(_ name: String, _ values: [Double], shape: [Int], compress: Bool = true) throws {
+        try writeShaped(name, values, shape: shape, type: asym_H5T_NATIVE_DOUBLE(), compress: compress)
     }
     public func write(_ name: String, _ values: [Int64], shape: [Int]) throws {
         try writeShaped(name, values, shape: shape, type: asym_H5T_NATIVE_INT64())

@@ -16,13 +16,19 @@ public enum StateFile {
         try AtomicWrite.writeHDF5(to: path) { file in
             // Sorted order (dictionaries iterate differently in every process) and
             // no object timestamps: the same state gives the same bytes.
-            for name in state.floats.keys.sorted() { try file.write(name, state.floats[name]!) }
-            for name in state.doubles.keys.sorted() { try file.write(name, state.doubles[name]!) }
+            for name in state.floats.keys.sorted() {
+                if let shape = state.shapes[name] { try file.write(name, state.floats[name]!, shape: shape, compress: false) }
+                else { try file.write(name, state.floats[name]!) }
+            }
+            for name in state.doubles.keys.sorted() {
+                if let shape = state.shapes[name] { try file.write(name, state.doubles[name]!, shape: shape, compress: false) }
+                else { try file.write(name, state.doubles[name]!) }
+            }
             for name in state.integers.keys.sorted() { try file.write(name, state.integers[name]!) }
             for name in state.words.keys.sorted() { try file.write(name, state.words[name]!) }
             for name in state.texts.keys.sorted() { try file.writeText(name, state.texts[name]!) }
-            for key in attributes.keys.sorted() { try file.setAttribute(key, attributes[key]!) }
-            try file.setAttribute(checksumAttribute, hex(checksum(state)))
+            for key in attributes.keys.sorted() { try file.setTextAttribute(key, attributes[key]!) }
+            try file.setTextAttribute(checksumAttribute, hex(checksum(state)))
         }
     }
 
@@ -38,8 +44,14 @@ public enum StateFile {
         var state = StateDict()
         for name in try file.datasetNames() {
             switch try file.read(name) {
-            case .floats(let v): state.floats[name] = v
-            case .doubles(let v): state.doubles[name] = v
+            case .floats(let v):
+                state.floats[name] = v
+                let shape = try file.shape(name)
+                if shape.count > 1 { state.shapes[name] = shape }
+            case .doubles(let v):
+                state.doubles[name] = v
+                let shape = try file.shape(name)
+                if shape.count > 1 { state.shapes[name] = shape }
             case .integers(let v): state.integers[name] = v
             case .words(let v): state.words[name] = v
             case .text(let s): state.texts[name] = s
@@ -66,6 +78,8 @@ public enum StateFile {
         }
         mixArray(1, state.floats); mixArray(2, state.doubles); mixArray(3, state.integers); mixArray(4, state.words)
         for k in state.texts.keys.sorted() { mix([5]); mix(k.utf8); mix(state.texts[k]!.utf8) }
+        // Shapes count too: the same values as other rows are another array.
+        mixArray(6, state.shapes.mapValues { $0.map(Int64.init) })
         return h
     }
 

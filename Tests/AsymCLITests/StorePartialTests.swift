@@ -86,6 +86,24 @@ struct StorePartialTests {
         #expect(files(store + "/quarantine").isEmpty)
     }
 
+    @Test("a partial checkpoint keeps its arrays' shapes: replay rows of (N, obs_dim), metrics as (step, value) rows, UTF-8 attributes")
+    func shapedDatasets() throws {
+        let folder = scratchFolder("partial-shapes")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let path = folder + "/p.h5"
+        try Self.writePartial(of: Self.node(), to: path)
+        let file = try HDF5File.open(path)
+        // Pendulum: 3 observations, 1 action; 150 transitions stored after 150 steps.
+        #expect(try file.shape("agent/replay/observations") == [150, 3])
+        #expect(try file.shape("agent/replay/next_observations") == [150, 3])
+        #expect(try file.shape("agent/replay/actions") == [150, 1])
+        #expect(try file.shape("agent/replay/rewards") == [150])
+        #expect(try file.attribute("kind") == "partial")
+        // And it reads back to the same state, which the resume tests run from.
+        let state = try StateFile.read(path)
+        #expect(state.shapes["agent/replay/observations"] == [150, 3])
+    }
+
     @Test("a partial computed under other numerics: refused naming both ids")
     func otherNumerics() throws {
         let (key, _) = try Self.reference()

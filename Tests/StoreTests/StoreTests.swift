@@ -15,6 +15,8 @@ func sampleState() -> StateDict {
     s.floats["weights/actor"] = (0..<37).map { _ in rng.uniformFloat(-1, 1) }
     s.floats["weights/critic"] = [Float.nan, .infinity, -0.0, 1e-38]
     s.floats["replay/empty"] = []
+    s.setMatrix("replay/observations", (0..<12).map { Float($0) - 5.5 }, width: 3)
+    s.setMatrix("metrics/train/episode_return", [200, -1052.25, 400, -980.5], width: 2)
     s.doubles["env/values"] = [Double.pi, -1e300, 5e-324]
     s.integers["counters/steps"] = [12345, -1]
     s.words["rng/noise"] = rng.state.words
@@ -33,6 +35,11 @@ struct StateFileTests {
         #expect(back.serialized() == state.serialized())
         #expect(try HDF5File.open(path).attribute("kind") == "checkpoint")
         #expect(try HDF5File.open(path).datasetNames().contains("weights/actor"))
+        // Arrays keep their shape in the file (what h5py shows), vectors stay vectors.
+        #expect(try HDF5File.open(path).shape("replay/observations") == [4, 3])
+        #expect(try HDF5File.open(path).shape("metrics/train/episode_return") == [2, 2])
+        #expect(try HDF5File.open(path).shape("weights/actor") == [37])
+        #expect(back.shapes == state.shapes)
     }
 
     @Test("a damaged file is detected, never trusted")
