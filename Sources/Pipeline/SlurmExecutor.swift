@@ -154,12 +154,15 @@ public final class SlurmLauncher: AheadSubmitting, @unchecked Sendable {
         guard !nodes.isEmpty, stop.signal == nil else { return }
         guard let listing = try? await queue.jobs(newerThan: monotonicSeconds()) else { return }
         var jobs = lock.withLock { ahead }
-        var toSubmit: [AheadNode] = []
+        var toSubmit: [AheadNode] = [], stored: Set<String> = []
         for node in nodes where jobs[node.key] == nil {
-            if let live = liveJob(forKey: node.key, in: listing) { jobs[node.key] = live } else { toSubmit.append(node) }
+            if let live = liveJob(forKey: node.key, in: listing) { jobs[node.key] = live; continue }
+            // Its job may have ended between the runner's store lookup and the queue's answer.
+            if case .found? = try? store.lookup(node.key) { stored.insert(node.key); continue }
+            toSubmit.append(node)
         }
         for group in SlurmPlan.groups(toSubmit) {
-            guard group.allSatisfy({ $0.needs.allSatisfy { jobs[$0] != nil } }),
+            guard group.allSatisfy({ $0.needs.allSatisfy { jobs[$0] != nil || stored.contains($0) } }),
                   let submitted = try? await submit(group.map(\.key), stage: group[0].stage,
                                                     dependency: SlurmPlan.dependency(of: group, jobs: jobs))
             else { continue }
