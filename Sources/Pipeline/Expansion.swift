@@ -111,7 +111,11 @@ struct Expander {
             }
         }
         return Pipeline(name: p.name, doc: p.doc,
-                        stages: stages.map { StageInfo(name: $0.name, kind: $0.kind, needs: $0.needs.map(\.name), doc: $0.doc) },
+                        stages: stages.map {
+                            var info = StageInfo(name: $0.name, kind: $0.kind, needs: $0.needs.map(\.name), doc: $0.doc)
+                            if $0.kind != .report { info.resources = $0.slurm.over(p.defaultSlurm) }
+                            return info
+                        },
                         graph: NodeGraph(nodes))
     }
 

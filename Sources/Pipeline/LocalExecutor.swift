@@ -135,7 +135,9 @@ public struct LocalRunner: NodeRunner {
     func compute(_ node: PipelineNode, attempt: Int) async throws -> NodeOutcome {
         guard let key = try NodeKeys.key(of: node) else { return .failed("no key") }
         if !forced.contains(node.id), case .found = try store.lookup(key) {
-            await ledger.record(node.id, key: key, .cached)
+            // A job submitted ahead may have finished before the scheduler came here.
+            let ranHere = (launcher as? any AheadSubmitting)?.ranInThisRun(key) ?? false
+            await ledger.record(node.id, key: key, ranHere ? .computed : .cached)
             return .succeeded
         }
         if stop.signal != nil { return .failed("not started (the run was stopped)") }
@@ -155,6 +157,51 @@ public struct LocalRunner: NodeRunner {
         let last = WorkerLog.lastLine(end.log).map { ": \($0)" } ?? ""
         await ledger.record(node.id, key: key, .failed, seconds: seconds)
         return .failed("\(why)\(last) (log: \(end.log))")
+    }
+
+    /// Offers a launcher that submits ahead (Slurm) the train and evaluate nodes
+    /// that must be computed, each with the keys of its inputs still to be
+    /// computed. A node the coordinator must see through first (a forced one,
+    /// one needing a search or the report, or needing such a node) is left to
+    /// the scheduler, which launches it when it is ready.
+    public func prepare(_ nodes: [PipelineNode]) async {
+        guard let ahead = launcher as? any AheadSubmitting, stop.signal == nil else { return }
+        let batch = Set(nodes.map(\.id))
+        var toCompute: [String: String] = [:]   // node id → key
+        var held: Set<String> = [], stored: Set<String> = []
+        var offered: [AheadNode] = []
+        /// The key of a need outside this batch whose result is missing, "" when it is in the store, nil when held.
+        func missingKey(_ id: String) throws -> String? {
+            guard let need = pipeline.graph[id], !forced.contains(id), need.spec.kind == .train || need.spec.kind == .evaluate,
+                  let key = try NodeKeys.key(of: need) else { return nil }
+            if case .found = try store.lookup(key) { return "" }
+            return key
+        }
+        for node in nodes {
+            guard node.spec.kind == .train || node.spec.kind == .evaluate, !forced.contains(node.id) else {
+                held.insert(node.id); continue
+            }
+            do {
+                guard let key = try NodeKeys.key(of: node) else { held.insert(node.id); continue }
+                if case .found = try store.lookup(key) { stored.insert(node.id); continue }
+                var needs: [String] = [], blocked = false
+                for need in node.needs {
+                    if held.contains(need) { blocked = true; break }
+                    if let k = toCompute[need] { needs.append(k); continue }
+                    if stored.contains(need) { continue }
+                    if batch.contains(need) { blocked = true; break }   // comes later in the batch: not in graph order
+                    guard let k = try missingKey(need) else { blocked = true; break }
+                    if !k.isEmpty { needs.append(k) }
+                }
+                if blocked { held.insert(node.id); continue }
+                try NodeSpecFile.write(node, key: key, in: store)
+                toCompute[node.id] = key
+                offered.append(AheadNode(id: node.id, key: key, stage: node.stage, seedless: try AheadNode.seedless(node), needs: needs))
+            } catch {
+                held.insert(node.id)   // the scheduler meets the same error and reports it
+            }
+        }
+        await ahead.submitAhead(offered)
     }
 
     func search(_ node: PipelineNode) async throws -> NodeOutcome {

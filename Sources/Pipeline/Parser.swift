@@ -69,6 +69,8 @@ struct ParsedStage: Sendable {
     var reference: [ReferenceRow] = []
     /// Measure Figure 5's inference rates on this host (a report stage).
     var inference = false
+    /// `slurm:` as written in the stage (defaults not applied).
+    var slurm = SlurmResources()
 }
 
 /// The whole file as written.
@@ -78,6 +80,7 @@ struct ParsedPipeline: Sendable {
     var defaults: [String: Setting] = [:]
     var defaultHyper: [String: Setting] = [:]
     var brokenDefaults: Set<String> = []
+    var defaultSlurm = SlurmResources()
     var stages: [ParsedStage] = []
 }
 
@@ -113,6 +116,7 @@ struct SpecReader {
                 for (k, kMark, v) in fields {
                     let path = "defaults.\(k)"
                     if k == "set" { pipeline.defaultHyper = hyperParameters(v, path) }
+                    else if k == "slurm" { pipeline.defaultSlurm = slurmResources(v, path) }
                     else if let f = NodeField(rawValue: k) {
                         if let s = setting(f, v, path) { pipeline.defaults[k] = s } else { pipeline.brokenDefaults.insert(k) }
                     } else {
@@ -183,6 +187,7 @@ struct SpecReader {
                 stage.needsMark = mark(value)
                 stage.needs = needs(value, field)
             case "set": stage.hyper = hyperParameters(value, field)
+            case "slurm": stage.slurm = slurmResources(value, field)
             case "matrix":
                 stage.matrixMark = keyMark
                 readMatrix(value, field, kind: kind, into: &stage)
@@ -409,6 +414,35 @@ struct SpecReader {
         for (k, kMark, v) in pairs {
             if let text = hyperValue(v, "\(field).\(k)") {
                 out[k] = Setting(key: k, value: .hyper(text), mark: mark(v), field: "\(field).\(k)", keyMark: kMark)
+            }
+        }
+        return out
+    }
+
+    /// A `slurm:` mapping: `cpus`, `memory`, `time`, each checked as sbatch(1) reads it.
+    mutating func slurmResources(_ node: Node, _ field: String) -> SlurmResources {
+        guard let pairs = mapping(node, field) else { return SlurmResources() }
+        var out = SlurmResources()
+        for (k, kMark, v) in pairs {
+            let path = "\(field).\(k)"
+            switch k {
+            case "cpus": out.cpus = int(v, path, atLeast: 1)
+            case "memory":
+                guard let text = string(v, path) else { continue }
+                if SlurmResources.isMemory(text) { out.memory = text }
+                else {
+                    log.error(mark(v), path, "'\(text)' is not an sbatch memory size: megabytes, or a number "
+                              + "with a K, M, G or T suffix, above 0 (e.g. 2G)")
+                }
+            case "time":
+                guard let text = string(v, path) else { continue }
+                if SlurmResources.isTimeLimit(text) { out.time = text }
+                else {
+                    log.error(mark(v), path, "'\(text)' is not an sbatch time limit: minutes, minutes:seconds, "
+                              + "hours:minutes:seconds, days-hours, days-hours:minutes or days-hours:minutes:seconds "
+                              + "(e.g. \"4:00:00\")")
+                }
+            default: unknownKey(k, kMark, path, allowed: SlurmResources.keys, context: "slurm")
             }
         }
         return out

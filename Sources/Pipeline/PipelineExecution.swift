@@ -23,7 +23,7 @@ public struct RunOptions: Sendable {
 public enum Executor: String, Sendable, CaseIterable {
     /// Child processes of the coordinator.
     case local
-    /// One sbatch job per node (`SlurmLauncher`).
+    /// Slurm jobs (`SlurmLauncher`): one per node, one array per seed group.
     case slurm
 }
 
@@ -85,7 +85,10 @@ public enum PipelineExecution {
         case .local: launcher = ProcessLauncher(store: store, worker: options.worker)
         case .slurm:
             try SlurmLauncher.checkReachable()
-            launcher = SlurmLauncher(store: store, worker: options.worker, options: options.slurm, stop: stop)
+            launcher = SlurmLauncher(store: store, worker: options.worker, options: options.slurm,
+                                     resources: Dictionary(pipeline.stages.map { ($0.name, $0.resources) },
+                                                           uniquingKeysWith: { a, _ in a }),
+                                     stop: stop)
         }
         try store.prepareForWriting()
         let ledger = RunLedger()

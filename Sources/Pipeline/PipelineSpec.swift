@@ -67,7 +67,7 @@ enum FieldValue: Hashable, Sendable {
 enum Keys {
     static let top = ["name", "doc", "defaults", "stages"]
     static let common = ["kind", "needs", "doc"]
-    static let defaults = NodeField.names + ["set"]
+    static let defaults = NodeField.names + ["set", "slurm"]
     static let search = ["sizes", "baseline", "threshold", "tolerance", "seeds"]
     static let evaluate = ["episodes", "eval_seed"]
     static let report = ["title", "output", "reference", "inference"]
@@ -76,11 +76,11 @@ enum Keys {
 
     static func stage(_ kind: StageKind) -> [String] {
         switch kind {
-        case .train: return common + NodeField.names + ["set", "matrix"]
-        case .evaluate: return common + evaluate
+        case .train: return common + NodeField.names + ["set", "matrix", "slurm"]
+        case .evaluate: return common + evaluate + ["slurm"]
         case .search:
-            return common + NodeField.names.filter { !["actor", "critic", "seed"].contains($0) } + ["set", "matrix"] + search
-        case .report: return common + report
+            return common + NodeField.names.filter { !["actor", "critic", "seed"].contains($0) } + ["set", "matrix", "slurm"] + search
+        case .report: return common + report   // runs in the coordinator: no job, no `slurm`
         }
     }
 }
@@ -96,4 +96,6 @@ public struct StageInfo: Sendable, Hashable {
     public var needs: [String]
     /// Markdown the report shows above the stage's outputs.
     public var doc: String?
+    /// What its Slurm jobs ask for (`slurm:` of the stage over that of `defaults`); never part of a key.
+    public var resources = SlurmResources()
 }

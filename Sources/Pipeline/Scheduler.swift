@@ -18,6 +18,14 @@ public enum NodeOutcome: Sendable, Equatable {
 /// Runs one node. Called concurrently from up to `jobs` tasks.
 public protocol NodeRunner: Sendable {
     func run(_ node: PipelineNode, attempt: Int) async -> NodeOutcome
+    /// Sees nodes as they join the graph (all of them at the start, a search's
+    /// probes as it asks for them), before any of them runs: a runner may start
+    /// their work early (the Slurm executor submits it, each job after its inputs').
+    func prepare(_ nodes: [PipelineNode]) async
+}
+
+extension NodeRunner {
+    public func prepare(_ nodes: [PipelineNode]) async {}
 }
 
 /// What the scheduler tells its observer (a status line, a run record).
@@ -78,6 +86,7 @@ public struct Scheduler: Sendable {
                     group.addTask { (id, attempt, await runner.run(node, attempt: attempt)) }
                 }
             }
+            await runner.prepare(graph.nodes)
             launch()
             while let (id, attempt, outcome) = await group.next() {
                 inFlight -= 1
@@ -99,10 +108,13 @@ public struct Scheduler: Sendable {
                         }
                     }
                 case .waiting(let wanted):
+                    var added: [PipelineNode] = []
+                    for n in wanted where state.nodes[n.id] == nil && !added.contains(where: { $0.id == n.id }) { added.append(n) }
                     switch state.wait(id, on: wanted) {
                     case .ok(let ids):
                         state.attempts[id] = 0   // waiting is progress, not a failed attempt
                         observe(.waiting(id, on: ids))
+                        if !added.isEmpty { await runner.prepare(added) }
                     case .blockedByFailure(let failed):
                         report.failed.append((id, "needs \(failed), which failed"))
                         observe(.failed(id, message: "needs \(failed), which failed"))

@@ -28,7 +28,7 @@ extension Asym {
               asym run pipelines/smoke.yaml --dry-run          # what would run
               asym run pipelines/smoke.yaml --force toy        # recompute a stage
               asym run pipelines/pendulum.yaml --scale 0.1 --seeds 2   # a quick look
-              asym run pipelines/table1.yaml --executor slurm --store /shared/asym --sbatch-arg --time=8:00:00
+              asym run pipelines/table1.yaml --executor slurm --store /shared/asym --partition cpu
             """)
 
         @Argument(help: "The pipeline file (YAML; see pipelines/README.md).") var pipeline: String
@@ -40,12 +40,12 @@ extension Asym {
         @Flag(help: "Say what would be computed and what is cached, and run nothing.") var dryRun = false
         @Option(help: "Folder the report stage's relative output paths start from (default: the current folder).")
         var reportBase: String?
-        @Option(help: "Where workers run: local (child processes) or slurm (one sbatch job per node; the store and this binary must be on a path every node sees).")
+        @Option(help: "Where workers run: local (child processes) or slurm (sbatch jobs, one array per seed group, later stages queued with afterok; resources from the pipeline's slurm: fields; the store and this binary must be on a path every node sees).")
         var executor: Executor = .local
         @Option(help: "Slurm partition for the jobs (with --executor slurm; default: the cluster's).")
         var partition: String?
         @Option(name: .customLong("sbatch-arg"), parsing: .unconditionalSingleValue,
-                help: "One more sbatch argument for every job, e.g. --sbatch-arg --time=4:00:00 (repeatable; with --executor slurm).")
+                help: "One more sbatch argument for every job, after the pipeline's slurm: resources so it overrides them, e.g. --sbatch-arg --time=4:00:00 (repeatable; with --executor slurm).")
         var sbatchArgs: [String] = []
 
         func validate() throws {
@@ -62,7 +62,7 @@ extension Asym {
             try userFacing { try PipelineExecution.checkNumerics(loaded) }
             if dryRun { return try printDryRun(loaded, store: store) }
             let worker = WorkerCommand(executable: try ownExecutable(), arguments: ["--numerics", Numerics.profile.rawValue])
-            // Under Slurm, --jobs caps the jobs queued at once; the cluster decides how many run.
+            // Under Slurm, --jobs caps the jobs waited on at once; the cluster decides how many run.
             let defaultJobs = executor == .slurm ? 1000 : ProcessInfo.processInfo.activeProcessorCount
             var runOptions = RunOptions(jobs: jobs ?? defaultJobs, worker: worker,
                                         report: pipelineReportWriter(base: reportBase ?? FileManager.default.currentDirectoryPath))
