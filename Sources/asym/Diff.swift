@@ -35,7 +35,7 @@ extension Asym {
               asym diff v1.0 HEAD --pipeline pipelines/smoke.yaml
               asym diff HEAD~1 HEAD --pipeline pipelines/pendulum.yaml --run
               asym diff 2025-06-01T101500Z-3fa2b1c4d5e6 HEAD    # a record and a revision
-              asym diff runs/a.json runs/b.json --plot diff-figures > diff.md
+              asym diff artifacts/runs/a.json artifacts/runs/b.json --plot diff-figures > diff.md
 
             Exit codes: 0 compared, 2 bad input (unknown revision, unreadable
             record, a record of another pipeline than --pipeline), 1 otherwise
@@ -46,11 +46,13 @@ extension Asym {
         var a: String
         @Argument(help: "The run after, as A.")
         var b: String
-        @Option(help: "The pipeline file: only its runs stand for a revision (needed by --run, which runs it).")
+        @Option(help: ArgumentHelp("The pipeline file: only its runs stand for a revision (needed by --run, which runs it).",
+                                   valueName: "file"))
         var pipeline: String?
         @Option(help: "Artifact store folder (default $ASYM_STORE, else artifacts).")
         var store: String?
-        @Option(help: "Also write the overlaid learning curves here (PNG, SVG, .dat, .gp per node group).")
+        @Option(help: ArgumentHelp("Also write the overlaid learning curves here (PNG, SVG, .dat, .gp per node group).",
+                                   valueName: "dir"))
         var plot: String?
         @Flag(name: .customLong("run"),
               help: "Compute a revision missing from the store (build it in a temporary git worktree and run --pipeline there).")
