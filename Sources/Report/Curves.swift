@@ -214,8 +214,12 @@ func niceTickStep(_ span: Double, intervals: Double = 5) -> Double {
 func xTicsCommands(maxX: Double?) -> String {
     guard let maxX, maxX > 0 else { return "    set xrange [*:*]\n    set xtics autofreq\n    set format x '%g'\n" }
     let step = niceTickStep(maxX)
-    // Steps of 1, 2 or 5 × 10^k ≥ 1 have whole mantissas in engineering notation.
-    let format = step >= 1 ? "%.0s%c" : "%g"
+    // "%.0s%c" (5k, 1M) rounds the mantissa, so it only suits ticks that are whole
+    // in their own prefix unit: steps of 500 up to 2000 would print 1500 as "2k"
+    // beside 2000's "2k". Otherwise plain numbers.
+    let ticks = stride(from: step, through: maxX + step, by: step)
+    let whole = ticks.allSatisfy { t in t.truncatingRemainder(dividingBy: pow(1000, (log10(t) / 3).rounded(.down))) == 0 }
+    let format = step >= 1 && whole ? "%.0s%c" : "%g"
     // The axis starts at step 0, so a run's first logged point sits where it happened.
     return "    set xrange [0:*]\n    set xtics 0, \(gpNumber(step))\n    set format x '\(format)'\n"
 }

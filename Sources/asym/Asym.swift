@@ -28,7 +28,7 @@ struct Asym: ParsableCommand {
         Exit codes: 0 success, 2 bad input (usage, unknown name, malformed file), 1 failure.
         """,
         version: AsymVersion.string + "\n" + Numerics.summary,
-        subcommands: [Train.self, Run.self, Status.self, Validate.self, Exec.self, Env.self, Params.self, Ls.self, Show.self, Gc.self, Export.self, Act.self]
+        subcommands: [Train.self, Run.self, Status.self, Diff.self, Validate.self, Exec.self, Env.self, Params.self, Ls.self, Show.self, Gc.self, Export.self, Act.self]
     )
 
     /// Parses, runs, and maps errors to the exit codes the help promises:

@@ -13,10 +13,13 @@ func asymBinary() -> URL {
     return URL(fileURLWithPath: ".build/release/asym")
 }
 
-/// Runs `asym` with `arguments` (and `stdin`, if given) and waits for it.
-func runAsym(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:]) throws
+/// Runs `asym` with `arguments` (and `stdin`, if given) and waits for it,
+/// in `currentDirectory` when given (commands that ask git about the current folder).
+func runAsym(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:],
+             currentDirectory: URL? = nil) throws
     -> (status: Int32, stdout: String, stderr: String) {
     let process = Process()
+    if let currentDirectory { process.currentDirectoryURL = currentDirectory }
     process.executableURL = asymBinary()
     process.arguments = arguments
     var env = ProcessInfo.processInfo.environment
