@@ -56,10 +56,10 @@ struct VectorisedKernelTests {
         }
     }
 
-    @Test("Adam's eight-lane update equals the scalar formula bit for bit, tail included")
+    @Test("Adam's four-lane (SSE) update equals the scalar formula bit for bit, tail included")
     func adamBits() {
         var rng = Xoshiro256(seed: 5)
-        let n = 1003   // 125 vectors of 8 and a tail of 3
+        let n = 1003   // 250 vectors of 4 and a tail of 3
         var parameters = (0..<n).map { _ in rng.uniformFloat(-1, 1) }
         var reference = parameters
         var adam = Adam(parameterCount: n, learningRate: 3e-4)
