@@ -50,28 +50,19 @@ models:
 build: packages
 	$(SWIFT) build $(RELEASE)
 
-## demo: the default pipeline (until pipelines land: the paper's Section 3 and
-## its Pendulum row of Table 1, asymmetric against symmetric, a few seconds)
-TOY := --env ToyTracking-v0 --steps 6000 --set start_steps=1000 --set update_after=1000 --set update_every=50 --set gamma=0.5
-PENDULUM := --env Pendulum-v0 --steps 15000 --set start_steps=1000 --set update_after=1000 --set update_every=1 --set batch_size=256 --set gamma=0.98
-# Prints the eval return and speed from asym train's JSON line.
-SUMMARY := awk '{ match($$0, /"eval_return_mean":[-0-9.e]+/); r = substr($$0, RSTART + 19, RLENGTH - 19); \
-  match($$0, /"steps_per_second":[0-9.e]+/); v = substr($$0, RSTART + 19, RLENGTH - 19); \
-  printf "eval return %8.1f   %7.0f steps/s\n", r, v }'
-demo: setup
-	@echo "== Section 3: the toy tracking problem. A 1-neuron actor learns a ≈ o with a [16,16] critic, not with a 1-neuron critic."
-	@for algo in ddpg td3; do for critic in 16,16 ""; do for seed in 0 1 2; do \
-	  printf '%-5s actor [] critic [%-5s] seed %s  ' $$algo "$$critic" $$seed; \
-	  $(BIN)/asym train --algo $$algo --actor "" --critic "$$critic" --seed $$seed $(TOY) 2>/dev/null \
-	    | $(SUMMARY); \
-	done; done; done
-	@echo "== Table 1, Pendulum-v0 (TD3): a [4,4] actor with a [16,16] critic against the symmetric [16,16] pair."
-	@for actor in 4,4 16,16; do \
-	  printf 'td3   actor [%-5s] critic [16,16] seed 0  ' $$actor; \
-	  $(BIN)/asym train --algo td3 --actor $$actor --critic 16,16 $(PENDULUM) 2>/dev/null \
-	    | $(SUMMARY); \
-	done
-	@$(BIN)/asym params --obs 3 --act 1 --actor 4,4 --baseline 16,16
+## demo: the default pipeline (pipelines/demo.yaml: Figure 2, Table 1's
+## Pendulum-v0 rows and Figure 5) at a quarter of the paper's budgets on 3
+## seeds, with its report in plots/demo/; a rerun finds everything cached
+DEMO_FLAGS := --scale 0.25 --seeds 3
+demo: packages models $(BIN)/asym
+	$(BIN)/asym run pipelines/demo.yaml $(DEMO_FLAGS)
+	@echo "report: plots/demo/REPORT.md (figures and table1.md beside it)"
+
+# The release binaries, rebuilt only when a source changed (a no-op `swift
+# build` alone takes seconds, more than a cached demo).
+$(BIN)/asym: Package.swift $(shell find Sources -type f 2>/dev/null)
+	$(SWIFT) build $(RELEASE)
+	@touch $@
 
 ## test: the whole test suite, in release mode
 test: packages models
