@@ -346,20 +346,9 @@ public enum Git {
     /// Runs git with `arguments` in `directory` (`git -C`), capturing its output.
     @discardableResult
     public static func run(_ arguments: [String], in directory: String) -> (status: Int32, stdout: String, stderr: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["git", "-C", directory] + arguments
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out; p.standardError = err
-        p.standardInput = FileHandle.nullDevice
-        do { try p.run() } catch { return (127, "", "cannot start git: \(error)") }
-        nonisolated(unsafe) var errData = Data()
-        let group = DispatchGroup()
-        group.enter()
-        DispatchQueue.global().async { errData = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+        do {
+            let r = try Subprocess.capture(["git", "-C", directory] + arguments)
+            return (r.status, r.stdout, r.stderr)
+        } catch { return (127, "", "cannot start git: \(error)") }
     }
 }

@@ -408,26 +408,10 @@ enum SlurmTool {
     }
 
     static func runBlocking(_ tool: String, _ args: [String]) throws -> Result {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = [tool] + args
         var env = ProcessInfo.processInfo.environment
         env["ASYM_COORDINATOR_PID"] = nil   // sbatch exports the environment to the job
-        p.environment = env
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        p.standardInput = FileHandle.nullDevice
-        try p.run()
-        nonisolated(unsafe) var errData = Data()
-        let group = DispatchGroup()
-        group.enter()
-        DispatchQueue.global().async { errData = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
-        p.waitUntilExit()
-        return Result(status: p.terminationStatus, output: String(decoding: outData, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines),
-                      error: String(decoding: errData, as: UTF8.self))
+        let r = try Subprocess.capture([tool] + args, environment: env)
+        return Result(status: r.status, output: r.stdout.trimmingCharacters(in: .whitespacesAndNewlines), error: r.stderr)
     }
 
     /// A finished job's state (COMPLETED, FAILED, TIMEOUT, CANCELLED…) and exit code, from

@@ -1,4 +1,5 @@
 import Foundation
+import Store
 
 // Running gnuplot: each figure is a `.dat` file of data blocks and the exact
 // `.gp` script that renders it to PNG (pngcairo) and SVG, filled in from the
@@ -158,17 +159,7 @@ public struct Gnuplot: Sendable {
     }
 
     static func run(_ executable: URL, arguments: [String], in directory: URL?) throws -> (status: Int32, stdout: String, stderr: String) {
-        let p = Process()
-        p.executableURL = executable
-        p.arguments = arguments
-        if let d = directory { p.currentDirectoryURL = d }
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out; p.standardError = err
-        p.standardInput = FileHandle.nullDevice
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+        let r = try Subprocess.capture(arguments, executable: executable, directory: directory)
+        return (r.status, r.stdout, r.stderr)
     }
 }
