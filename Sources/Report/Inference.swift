@@ -153,7 +153,7 @@ public enum InferenceBenchmark {
             set key top left
             set style fill solid 0.8 border -1
             set boxwidth 0.7
-            set yrange [0.05:\(gpNumber(pow(10, log10(max(budgetKB, measurements.map { Double($0.flashBytes) / 1024 }.max()!)).rounded(.up) + 1)))]
+            set yrange [\(gpNumber(pow(10, log10(measurements.map { Double($0.flashBytes) / 1024 }.min()!).rounded(.down)))):\(gpNumber(pow(10, log10(max(budgetKB, measurements.map { Double($0.flashBytes) / 1024 }.max()!)).rounded(.up) + 1)))]
             plot datafile index 0 using 1:7:xtic(2) with boxes lt 6 title '4 bytes per weight, code not counted', \\
                  \(budgetKB) with lines ls 101 title 'STM32F722 budget: 181 kB'
 
