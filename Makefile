@@ -51,9 +51,9 @@ build: packages
 	$(SWIFT) build $(RELEASE)
 
 ## demo: the default pipeline (pipelines/demo.yaml: Figure 2, Table 1's
-## Pendulum-v0 rows and Figure 5) at a quarter of the paper's budgets on 3
+## Pendulum-v0 rows and Figure 5) at the paper's budgets on 3 of its 6
 ## seeds, with its report in plots/demo/; a rerun finds everything cached
-DEMO_FLAGS := --scale 0.25 --seeds 3
+DEMO_FLAGS := --seeds 3
 demo: packages models $(BIN)/asym
 	$(BIN)/asym run pipelines/demo.yaml $(DEMO_FLAGS)
 	@echo "report: plots/demo/REPORT.md (figures and table1.md beside it)"
