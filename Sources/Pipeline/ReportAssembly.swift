@@ -97,7 +97,7 @@ public enum ReportAssembly {
         return ReportInput(pipeline: pipeline.name, title: spec.title, doc: pipeline.doc,
                            stages: pipeline.stages.map { .init(name: $0.name, kind: $0.kind.rawValue, doc: $0.doc) },
                            trainRuns: trainRuns, evaluations: evaluations, searches: searches, reference: spec.reference,
-                           inference: inference, provenance: provenance)
+                           toyRollouts: ToyRollouts.figure1(trainRuns), inference: inference, provenance: provenance)
     }
 }
 

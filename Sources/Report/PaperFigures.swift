@@ -60,7 +60,7 @@ public enum PaperFigures {
                 set title \(gpQuoted(r.label))
                 set xlabel 'time step'
                 set ylabel 'position (s and g, unitless)'
-                set yrange [-1.1:1.1]
+                set yrange [*:*]
                 set xrange [*:*]
                 set xtics 0, \(gpNumber(niceTickStep(Double(r.steps.map(\.t).max() ?? 1), intervals: 4)))
                 \(key)
@@ -69,8 +69,8 @@ public enum PaperFigures {
                 set title 'state-action pairs'
                 set xlabel 'observation o = g - s (unitless)'
                 set ylabel 'action a (unitless)'
-                set xrange [-2:2]
-                set xtics -2, 1
+                set xrange [*:*]
+                set xtics autofreq
                 set yrange [-1.1:1.1]
                 \(key)
                 plot datafile index \(index) using 4:5 with points lt 2 pt 7 ps 0.5 title 'learned (o, a)', \\
