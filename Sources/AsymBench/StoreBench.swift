@@ -84,7 +84,9 @@ func benchPipeline() {
     print("== pipeline: `asym status` and a no-op `asym run` on a 10,000-node pipeline over a warm store")
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("asym-bench-pipeline-\(getpid())").path
     try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(atPath: folder) }
+    // ASYM_BENCH_KEEP=1 keeps the store and pipeline, to profile them.
+    let keep = ProcessInfo.processInfo.environment["ASYM_BENCH_KEEP"] == "1"
+    defer { if keep { print("kept \(folder)") } else { try? FileManager.default.removeItem(atPath: folder) } }
     let sizes = (1...10).map { "[\($0)]" }.joined(separator: ", ")
     let file = folder + "/bench10k.yaml"
     let yaml = """

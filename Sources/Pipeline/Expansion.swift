@@ -57,6 +57,19 @@ public enum HyperParameters {
     /// Checks one override the way `AgentFactory` will apply it; nil when it applies.
     public static func problem(key: String, value: String, algorithm: Algorithm, preset: Preset,
                                environment: String) -> String? {
+        // Every node of a matrix asks the same few questions: answer each once
+        // (resolving a config is a JSON round trip; 10,000 nodes took a second).
+        let question = "\(algorithm.rawValue)|\(preset.rawValue)|\(environment)|\(key)=\(value)"
+        if let known = problemCache.withLock({ $0[question] }) { return known }
+        let answer = resolveProblem(key: key, value: value, algorithm: algorithm, preset: preset, environment: environment)
+        problemCache.withLock { $0[question] = answer }
+        return answer
+    }
+
+    private static let problemCache = LockedCache<String, String?>()
+
+    private static func resolveProblem(key: String, value: String, algorithm: Algorithm, preset: Preset,
+                                       environment: String) -> String? {
         do {
             _ = try AgentFactory.resolvedConfigJSON(spec(algorithm, preset, environment), overrides: [(key: key, value: value)])
             return nil
@@ -324,4 +337,11 @@ struct Expander {
                               inference: s.inference)
         add(PipelineNode(id: "\(s.name)/report", stage: s.name, spec: .report(spec), needs: inputs), s)
     }
+}
+
+/// A dictionary behind a lock, for memoising pure answers across threads.
+final class LockedCache<Key: Hashable, Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var values: [Key: Value] = [:]
+    func withLock<T>(_ body: (inout [Key: Value]) -> T) -> T { lock.withLock { body(&values) } }
 }

@@ -134,7 +134,7 @@ public struct LocalRunner: NodeRunner {
 
     func compute(_ node: PipelineNode, attempt: Int) async throws -> NodeOutcome {
         guard let key = try NodeKeys.key(of: node) else { return .failed("no key") }
-        if !forced.contains(node.id), case .found = try store.lookup(key) {
+        if !forced.contains(node.id), try store.isStored(key) {
             // A job submitted ahead may have finished before the scheduler came here.
             let ranHere = (launcher as? any AheadSubmitting)?.ranInThisRun(key) ?? false
             await ledger.record(node.id, key: key, ranHere ? .computed : .cached)

@@ -10,11 +10,13 @@ import Glibc
 ///     runs/<time>-<what>.json          run records (which keys a run produced)
 ///     quarantine/<name>.<time>         damaged files, never used again
 ///     locks/<key>.lock                 one per key ever computed (held while computing)
+///     verified.tsv                     objects whose checksum held, by file identity
 ///
 /// Every write goes through `AtomicWrite`. Reads verify checksums; a damaged
 /// object is moved to quarantine and reported, and the caller recomputes it.
 public final class ArtifactStore: Sendable {
     public let root: String
+    let verified = VerifiedIndex()
 
     /// The folder to use: `--store DIR`, else `$ASYM_STORE`, else `artifacts`.
     public static func resolveRoot(option: String?, environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
@@ -77,6 +79,25 @@ public final class ArtifactStore: Sendable {
         }
         return .found(artifact)
     }
+
+    /// Whether the object for `key` is in the store, as an unchanged file whose
+    /// checksum held when it was last read whole: what `asym run` asks of every
+    /// cached node. An object is read and verified (`lookup`) the first time
+    /// and whenever its file changed since (another inode, size, modification
+    /// or status-change time, which any write, copy or edit moves; git's index
+    /// trusts files the same way), so a no-op run over a large warm store costs
+    /// a stat per node. A damaged object found so is quarantined and reported
+    /// absent; whoever reads an object still verifies it (`lookup`).
+    public func isStored(_ key: String) throws -> Bool {
+        let path = objectPath(key)
+        guard let identity = VerifiedIndex.identity(path) else { return false }
+        if verified.contains(key, identity: identity, indexPath: verifiedIndexPath) { return true }
+        guard case .found = try lookup(key), let after = VerifiedIndex.identity(path) else { return false }
+        verified.record(key, identity: after, indexPath: verifiedIndexPath)
+        return true
+    }
+
+    var verifiedIndexPath: String { root + "/verified.tsv" }
 
     /// Moves a damaged file out of the way; returns where it went.
     public func quarantine(_ path: String) throws -> String {
@@ -219,5 +240,49 @@ public final class ArtifactStore: Sendable {
         }
         if !dryRun { AtomicWrite.removeStaleTemporaries(in: partial) }
         return result
+    }
+}
+
+/// The objects a store has verified, by file identity (`verified.tsv`: one
+/// line per verification, `key<TAB>identity`, the newest line wins). Lines are
+/// appended with one `write` to an O_APPEND file, so concurrent processes never
+/// interleave them; a line that does not parse is ignored, and a missing or
+/// unwritable index only means objects are verified again.
+final class VerifiedIndex: @unchecked Sendable {
+    private let lock = NSLock()
+    private var loaded = false
+    private var identities: [String: String] = [:]
+
+    /// inode, size, and modification and status-change times in nanoseconds.
+    static func identity(_ path: String) -> String? {
+        var st = stat()
+        guard stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return nil }
+        return "\(st.st_ino) \(st.st_size) \(st.st_mtim.tv_sec).\(st.st_mtim.tv_nsec) \(st.st_ctim.tv_sec).\(st.st_ctim.tv_nsec)"
+    }
+
+    func contains(_ key: String, identity: String, indexPath: String) -> Bool {
+        lock.withLock {
+            if !loaded {
+                loaded = true
+                if let data = FileManager.default.contents(atPath: indexPath) {
+                    for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
+                        let parts = line.split(separator: "\t", maxSplits: 1)
+                        if parts.count == 2 { identities[String(parts[0])] = String(parts[1]) }
+                    }
+                }
+            }
+            return identities[key] == identity
+        }
+    }
+
+    func record(_ key: String, identity: String, indexPath: String) {
+        lock.withLock {
+            identities[key] = identity
+            let fd = open(indexPath, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+            guard fd >= 0 else { return }
+            defer { close(fd) }
+            let line = Array("\(key)\t\(identity)\n".utf8)
+            _ = line.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        }
     }
 }
