@@ -95,6 +95,31 @@ struct ArtifactStoreTests {
         guard case .absent = try store.lookup(key) else { Issue.record("quarantined object still visible"); return }
     }
 
+    @Test("isStored trusts an object verified before only while its file is unchanged: flipped bytes written in place, even under the old modification time, are caught")
+    func verifiedIndex() throws {
+        let store = ArtifactStore(root: freshFolder("store"))
+        try store.prepareForWriting()
+        let key = ArtifactKey.compute(spec: try CanonicalJSON(parsing: sampleSpec))
+        #expect(try !store.isStored(key))
+        try store.put(sampleArtifact(key: key))
+        #expect(try store.isStored(key))
+        #expect(try String(contentsOfFile: store.root + "/verified.tsv", encoding: .utf8).hasPrefix(key + "\t"))
+        // A second process (a fresh store object) trusts the index while the file is the same.
+        #expect(try ArtifactStore(root: store.root).isStored(key))
+
+        let path = store.objectPath(key)
+        let before = try FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as! Date
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        let eval = [-150.0, -160.0].withUnsafeBytes { [UInt8]($0) }
+        let at = try #require((0..<(bytes.count - eval.count)).first { Array(bytes[$0..<($0 + eval.count)]) == eval })
+        bytes[at + 3] ^= 0x01
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))   // in place: same inode and size
+        try handle.write(contentsOf: Data(bytes)); try handle.close()
+        try FileManager.default.setAttributes([.modificationDate: before], ofItemAtPath: path)
+        #expect(try !ArtifactStore(root: store.root).isStored(key), "the status-change time moved, so the file is read and its checksum fails")
+        #expect(!FileManager.default.fileExists(atPath: path), "the damaged object is in quarantine")
+    }
+
     @Test("a file under another key's name is foreign: an error, and left in place")
     func foreign() throws {
         let store = ArtifactStore(root: freshFolder("store-foreign"))
