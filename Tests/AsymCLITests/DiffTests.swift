@@ -286,15 +286,7 @@ func runRecordFiles(_ store: String) -> Set<String> {
 /// Runs git in `directory` (with a fixed identity, so a machine without one can commit) and returns its trimmed output.
 @discardableResult
 func git(_ arguments: [String], in directory: URL) throws -> String {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    p.arguments = ["git", "-c", "user.name=asym test", "-c", "user.email=test@example.invalid", "-C", directory.path] + arguments
-    let out = Pipe()
-    p.standardOutput = out
-    p.standardError = FileHandle.nullDevice
-    try p.run()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    guard p.terminationStatus == 0 else { throw FixtureError(message: "git \(arguments.joined(separator: " ")) failed") }
-    return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    let r = try runProgram("git", ["-c", "user.name=asym test", "-c", "user.email=test@example.invalid", "-C", directory.path] + arguments)
+    guard r.status == 0 else { throw FixtureError(message: "git \(arguments.joined(separator: " ")) failed") }
+    return r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
 }

@@ -23,16 +23,8 @@ enum SlurmTestCluster {
     }()
 
     static func slurm(_ tool: String, _ args: [String]) throws -> (status: Int32, stdout: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = [tool] + args
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+        let r = try runProgram(tool, args)
+        return (r.status, r.stdout)
     }
 
     /// The tail `asym run` gives the names of the jobs of one store (README: "asym-KEY16-STORE8").
