@@ -215,8 +215,10 @@ public enum Table1Markdown {
             reduction = String(format: "%.2f%%", ParameterCount.reductionPercent(small: shape.actorParameters(asym.actorHidden),
                                                                                 baseline: shape.actorParameters(sym.actorHidden)))
         }
+        // A search that got past its baseline phase without one was given its threshold instead.
+        let noBaseline = r.baseline == nil && r.symmetric != nil
         let cells = [algorithm, who, r.threshold.map(number) ?? "-",
-                     size(r.baseline), reward(r.baseline, p?.baselineReward),
+                     noBaseline ? "none (threshold given)" : size(r.baseline), noBaseline ? "-" : reward(r.baseline, p?.baselineReward),
                      size(r.symmetric), reward(r.symmetric, p?.symmetricReward),
                      size(r.asymmetric), reduction, size(r.asymmetric, critic: true), reward(r.asymmetric, p?.asymmetricReward)]
         return "| " + cells.joined(separator: " | ") + " |\n"

@@ -83,4 +83,17 @@ struct Table1Tests {
         #expect(md.contains("### Ant-v2 (obs 111, actor outputs 8)"))
         #expect(md.contains("| DDPG | ours | not run yet |") && md.contains("|  | paper | - | [400, 300] (167,508) | 225.23 ± 362.88 | - |"))
     }
+
+    @Test("A search given its threshold and no baseline says so in the baseline cells, not 'not run yet'")
+    func noBaseline() {
+        let sac = Table1Result(
+            environment: "Pendulum-v0", algorithm: "SAC", threshold: -160, baseline: nil,
+            symmetric: SizedResult(actorHidden: [16, 16], criticHidden: [16, 16], rewards: [-150, -160]),
+            asymmetric: SizedResult(actorHidden: [4, 4], criticHidden: [16, 16], rewards: [-150, -155]), budget: nil)
+        let md = Table1Markdown.render(results: [sac])
+        let ours = md.split(separator: "\n").first { $0.hasPrefix("| SAC | ours") }!
+        let cells = ours.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
+        #expect(cells[3] == "none (threshold given)" && cells[4] == "-")
+        #expect(cells[5] == "[16, 16] (353)")
+    }
 }
