@@ -16,7 +16,7 @@ import Glibc
 /// object is moved to quarantine and reported, and the caller recomputes it.
 public final class ArtifactStore: Sendable {
     public let root: String
-    let verified = VerifiedIndex()
+    let verified: VerifiedIndex
 
     /// The folder to use: `--store DIR`, else `$ASYM_STORE`, else `artifacts`.
     public static func resolveRoot(option: String?, environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
@@ -25,7 +25,10 @@ public final class ArtifactStore: Sendable {
         return "artifacts"
     }
 
-    public init(root: String) { self.root = root.hasSuffix("/") && root.count > 1 ? String(root.dropLast()) : root }
+    public init(root: String) {
+        self.root = root.hasSuffix("/") && root.count > 1 ? String(root.dropLast()) : root
+        verified = VerifiedIndex(path: self.root + "/verified.tsv")
+    }
 
     public func objectPath(_ key: String) -> String { "\(root)/objects/\(key.prefix(2))/\(key).h5" }
     public func partialPath(_ key: String) -> String { "\(root)/partial/\(key).h5" }
@@ -91,13 +94,11 @@ public final class ArtifactStore: Sendable {
     public func isStored(_ key: String) throws -> Bool {
         let path = objectPath(key)
         guard let identity = VerifiedIndex.identity(path) else { return false }
-        if verified.contains(key, identity: identity, indexPath: verifiedIndexPath) { return true }
+        if verified.contains(key, identity: identity) { return true }
         guard case .found = try lookup(key), let after = VerifiedIndex.identity(path) else { return false }
-        verified.record(key, identity: after, indexPath: verifiedIndexPath)
+        verified.record(key, identity: after)
         return true
     }
-
-    var verifiedIndexPath: String { root + "/verified.tsv" }
 
     /// Moves a damaged file out of the way; returns where it went.
     public func quarantine(_ path: String) throws -> String {
@@ -249,9 +250,12 @@ public final class ArtifactStore: Sendable {
 /// interleave them; a line that does not parse is ignored, and a missing or
 /// unwritable index only means objects are verified again.
 final class VerifiedIndex: @unchecked Sendable {
+    let path: String
     private let lock = NSLock()
     private var loaded = false
     private var identities: [String: String] = [:]
+
+    init(path: String) { self.path = path }
 
     /// inode, size, and modification and status-change times in nanoseconds.
     static func identity(_ path: String) -> String? {
@@ -260,11 +264,11 @@ final class VerifiedIndex: @unchecked Sendable {
         return "\(st.st_ino) \(st.st_size) \(st.st_mtim.tv_sec).\(st.st_mtim.tv_nsec) \(st.st_ctim.tv_sec).\(st.st_ctim.tv_nsec)"
     }
 
-    func contains(_ key: String, identity: String, indexPath: String) -> Bool {
+    func contains(_ key: String, identity: String) -> Bool {
         lock.withLock {
             if !loaded {
                 loaded = true
-                if let data = FileManager.default.contents(atPath: indexPath) {
+                if let data = FileManager.default.contents(atPath: path) {
                     for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
                         let parts = line.split(separator: "\t", maxSplits: 1)
                         if parts.count == 2 { identities[String(parts[0])] = String(parts[1]) }
@@ -275,10 +279,10 @@ final class VerifiedIndex: @unchecked Sendable {
         }
     }
 
-    func record(_ key: String, identity: String, indexPath: String) {
+    func record(_ key: String, identity: String) {
         lock.withLock {
             identities[key] = identity
-            let fd = open(indexPath, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+            let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
             guard fd >= 0 else { return }
             defer { close(fd) }
             let line = Array("\(key)\t\(identity)\n".utf8)

@@ -1,4 +1,5 @@
 import Foundation
+import Store
 import Testing
 
 /// A small SAC run on Pendulum whose checkpoints grow with its replay buffer.
@@ -86,19 +87,6 @@ struct CheckpointPathTests {
 
 /// Runs a command line with /bin/bash (for `ulimit`, whose -f counts 1024-byte blocks there).
 func runShell(_ command: String) throws -> (status: Int32, stdout: String, stderr: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/bin/bash")
-    process.arguments = ["-c", command]
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    nonisolated(unsafe) var stderrData = Data()
-    let group = DispatchGroup()
-    group.enter()
-    DispatchQueue.global().async { stderrData = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-    let stdoutData = out.fileHandleForReading.readDataToEndOfFile()
-    group.wait()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: stdoutData, as: UTF8.self), String(decoding: stderrData, as: UTF8.self))
+    let r = try Subprocess.capture(["-c", command], executable: URL(fileURLWithPath: "/bin/bash"))
+    return (r.status, r.stdout, r.stderr)
 }
