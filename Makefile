@@ -73,7 +73,7 @@ test: packages models
 ## ones under both numerics profiles, beside the peer's (`bench-peer`) when its
 ## environment exists
 bench: setup
-	$(BIN)/asym-bench nets envs mujoco onpolicy store pipeline
+	$(BIN)/asym-bench nets products envs mujoco onpolicy store pipeline
 	@if [ -x $(PEER_PYTHON) ]; then $(MAKE) --no-print-directory bench-peer; else \
 	  $(BIN)/asym-bench --numerics portable offpolicy && $(BIN)/asym-bench --numerics native offpolicy && \
 	  echo "no $(PEER_PYTHON): no peer figures (see PEER_PYTHON in the Makefile)"; fi

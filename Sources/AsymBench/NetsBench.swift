@@ -65,3 +65,41 @@ func sgemmPeak() -> Double {
     }
     return best
 }
+
+/// Each product an off-policy update makes at [256,256], batch 256, on
+/// Pendulum (critic input 4, actor input 3, one output), through `gemm` (our
+/// loops for thin shapes, sgemm otherwise) beside OpenBLAS's sgemm alone.
+func benchProducts() {
+    print("== products: the [256,256] batch-256 update's matrix products, one thread (m×n×k of op(A)·op(B))")
+    let batch = 256, hidden = 256
+    let shapes: [(String, Transpose, Transpose, Int, Int, Int)] = [
+        ("forward, first layer", .none, .none, batch, hidden, 4),
+        ("forward, hidden layer", .none, .none, batch, hidden, hidden),
+        ("forward, output layer", .none, .none, batch, 1, hidden),
+        ("dW, first layer", .transposed, .none, 4, hidden, batch),
+        ("dW, hidden layer", .transposed, .none, hidden, hidden, batch),
+        ("dW, output layer", .transposed, .none, hidden, 1, batch),
+        ("dX, output layer", .none, .transposed, batch, hidden, 1),
+        ("dX, hidden layer", .none, .transposed, batch, hidden, hidden),
+        ("dX, first layer", .none, .transposed, batch, 4, hidden),
+    ]
+    print("\(padRight("product", 22)) \(pad("m×n×k", 12)) \(pad("gemm µs", 8)) \(pad("GFLOP/s", 8)) \(pad("sgemm µs", 9)) \(pad("GFLOP/s", 8))")
+    for (name, ta, tb, m, n, k) in shapes {
+        let a = [Float](repeating: 0.5, count: m * k), b = [Float](repeating: 0.25, count: k * n)
+        var c = [Float](repeating: 0, count: m * n)
+        let lda = ta == .none ? k : m, ldb = tb == .none ? n : k
+        func time(_ product: (UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void) -> Double {
+            a.withUnsafeBufferPointer { ap in
+                b.withUnsafeBufferPointer { bp in
+                    c.withUnsafeMutableBufferPointer { cp in
+                        measure(seconds: 0.2) { product(ap.baseAddress!, bp.baseAddress!, cp.baseAddress!) }
+                    }
+                }
+            }
+        }
+        let ours = time { gemm(ta, tb, m: m, n: n, k: k, $0, lda: lda, $1, ldb: ldb, beta: 0, $2, ldc: n) }
+        let blas = time { sgemm(ta, tb, m: m, n: n, k: k, $0, lda: lda, $1, ldb: ldb, beta: 0, $2, ldc: n) }
+        let flop = 2 * Double(m * n * k)
+        print("\(padRight(name, 22)) \(pad("\(m)×\(n)×\(k)", 12)) \(pad(fixed(ours * 1e6, 1), 8)) \(pad(fixed(flop / ours / 1e9, 1), 8)) \(pad(fixed(blas * 1e6, 1), 9)) \(pad(fixed(flop / blas / 1e9, 1), 8))")
+    }
+}

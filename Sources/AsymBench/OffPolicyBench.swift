@@ -1,5 +1,6 @@
 import Agents
 import Nets
+import Foundation
 
 /// Environment steps/s while training DDPG, TD3 and SAC on Pendulum-v0 with one
 /// gradient step per environment step at batch 256 (start_steps = update_after
@@ -7,6 +8,8 @@ import Nets
 /// Stable-Baselines3's steps/s for the same setting measured in this run
 /// (`peer`, from `make bench-peer`). Without peer figures only ours are printed:
 /// figures from another machine or day are no comparison.
+/// `ASYM_BENCH_ALGOS=td3,sac` and `ASYM_BENCH_SIZES=4,256` (first hidden width)
+/// narrow the table, e.g. to compare two builds on one row.
 func benchOffPolicy(peer: PeerFigures?) {
     print("== offpolicy: env steps/s training on Pendulum-v0, 1 gradient step per env step, batch 256, one thread")
     if let peer { print("peer: Stable-Baselines3 on Pendulum-v1 measured in this run (\(peer.versions))") }
@@ -22,8 +25,10 @@ func benchOffPolicy(peer: PeerFigures?) {
     }
     let sizes = [[4, 4], [16, 16], [64, 64], [256, 256], [400, 300]]
     print("\(padRight("profile", 9))\(padRight("kernel", 9))\(pad("algo", 5)) \(pad("hidden", 10)) \(pad("steps/s", 9)) \(pad("SB3", 6)) \(pad("ratio", 7)) \(pad("target", 7))")
-    for algo in [Algorithm.ddpg, .td3, .sac] {
-        for hidden in sizes {
+    let onlyAlgos = ProcessInfo.processInfo.environment["ASYM_BENCH_ALGOS"].map { $0.split(separator: ",").map(String.init) }
+    let onlySizes = ProcessInfo.processInfo.environment["ASYM_BENCH_SIZES"].map { $0.split(separator: ",").compactMap { Int($0) } }
+    for algo in [Algorithm.ddpg, .td3, .sac] where onlyAlgos?.contains(algo.rawValue) ?? true {
+        for hidden in sizes where onlySizes?.contains(hidden[0]) ?? true {
             let spec = RunSpec(algorithm: algo, env: "Pendulum-v0", actorHidden: hidden, criticHidden: hidden, seed: 0)
             guard let agent = try? AgentFactory.make(spec, overrides: [
                 ("start_steps", "256"), ("update_after", "256"), ("update_every", "1"), ("batch_size", "256"),

@@ -18,6 +18,7 @@ func wants(_ section: String) -> Bool { requested.isEmpty || requested.contains(
 setSingleThreadedBLAS()
 print("asym-bench: \(Numerics.summary), one thread; CPU \(cpuModel())")
 if wants("nets") { benchNets() }
+if wants("products") { benchProducts() }
 if wants("envs") { benchEnvironments() }
 if wants("mujoco") { benchMuJoCo() }
 if wants("offpolicy") { benchOffPolicy(peer: peer) }

@@ -1,3 +1,4 @@
+import Kernels
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -271,17 +272,20 @@ extension MLP {
 }
 
 // MARK: - Activations
+// ReLU and linear layers, by far the most common, run in Kernels' 256-bit
+// lanes; tanh layers stay here with `fastTanh`.
 
 /// y[r, :] ← act(y[r, :] + b) for every row.
 @inline(__always)
 func addBiasAndActivate(_ activation: Activation, _ y: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>,
                         rows: Int, columns: Int) {
-    for r in 0..<rows {
-        let row = y + r * columns
-        switch activation {
-        case .identity: for j in 0..<columns { row[j] += bias[j] }
-        case .relu: for j in 0..<columns { row[j] = max(row[j] + bias[j], 0) }
-        case .tanh: for j in 0..<columns { row[j] = fastTanh(row[j] + bias[j]) }
+    switch activation {
+    case .identity: addBias(y, bias: bias, rows: rows, columns: columns)
+    case .relu: addBiasAndReLU(y, bias: bias, rows: rows, columns: columns)
+    case .tanh:
+        for r in 0..<rows {
+            let row = y + r * columns
+            for j in 0..<columns { row[j] = fastTanh(row[j] + bias[j]) }
         }
     }
 }
@@ -291,39 +295,13 @@ func addBiasAndActivate(_ activation: Activation, _ y: UnsafeMutablePointer<Floa
 func multiplyByDerivativeAndSumRows(_ activation: Activation, output y: UnsafePointer<Float>,
                                     _ delta: UnsafeMutablePointer<Float>, rows: Int, columns: Int,
                                     biasGradient gb: UnsafeMutablePointer<Float>) {
-    // Rows are contiguous, so the derivative runs over the whole batch at once
-    // (narrow layers would otherwise spend their time in per-row loop tails).
-    multiplyByDerivative(activation, output: y, delta, count: rows * columns)
-    for r in 0..<rows {
-        let d = delta + r * columns
-        for j in 0..<columns { gb[j] += d[j] }
-    }
-}
-
-/// δ[i] ← y[i] > 0 ? δ[i] : 0, eight lanes at a time. Written as a SIMD
-/// select because the scalar form compiles to a data-dependent branch that
-/// mispredicts about half the time (a fifth of an off-policy update at [64,64]).
-@inline(__always)
-func reluMask(_ delta: UnsafeMutablePointer<Float>, output y: UnsafePointer<Float>, count: Int) {
-    var i = 0
-    while i + 8 <= count {
-        let out = UnsafeRawPointer(y + i).loadUnaligned(as: SIMD8<Float>.self)
-        let d = UnsafeRawPointer(delta + i).loadUnaligned(as: SIMD8<Float>.self)
-        UnsafeMutableRawPointer(delta + i).storeBytes(of: d.replacing(with: 0, where: .!(out .> 0)), as: SIMD8<Float>.self)
-        i += 8
-    }
-    while i < count {
-        delta[i] = y[i] > 0 ? delta[i] : 0
-        i += 1
-    }
-}
-
-@inline(__always)
-func apply(_ activation: Activation, _ y: UnsafeMutablePointer<Float>, count: Int) {
     switch activation {
-    case .identity: break
-    case .relu: for i in 0..<count { y[i] = max(y[i], 0) }
-    case .tanh: for i in 0..<count { y[i] = fastTanh(y[i]) }
+    case .relu: reluMaskAndSumRows(delta, output: y, rows: rows, columns: columns, biasGradient: gb)
+    case .identity, .tanh:
+        // Rows are contiguous, so the derivative runs over the whole batch at once
+        // (narrow layers would otherwise spend their time in per-row loop tails).
+        multiplyByDerivative(activation, output: y, delta, count: rows * columns)
+        sumRows(delta, rows: rows, columns: columns, into: gb)
     }
 }
 

@@ -23,6 +23,9 @@ public struct CPUFeatures: Sendable, Equatable {
     public var avx2 = false, fma = false
     public var avx512f = false, avx512bw = false, avx512dq = false, avx512vl = false
     public var avx512bf16 = false
+    /// An AMD CPU; `avx512HalfWidth`: one that runs 512-bit vectors as two
+    /// 256-bit halves (family 19h, Zen 4), so AVX-512 kernels do no more work per cycle.
+    public var amd = false, avx512HalfWidth = false
 
     public init() {}
 
@@ -34,6 +37,7 @@ public struct CPUFeatures: Sendable, Equatable {
         f.avx512f = bits & 4 != 0; f.avx512bw = bits & 8 != 0
         f.avx512dq = bits & 16 != 0; f.avx512vl = bits & 32 != 0
         f.avx512bf16 = bits & 64 != 0
+        f.amd = bits & 128 != 0; f.avx512HalfWidth = bits & 256 != 0
         return f
     }
 
@@ -149,8 +153,14 @@ public enum Numerics {
         switch profile {
         case .portable: return portableKernel
         case .native:
-            guard features.hasAVX512Kernels else { return portableKernel }
-            return features.avx512bf16 ? "Cooperlake" : "SkylakeX"
+            // Zen 4 runs AVX-512 in two 256-bit halves: OpenBLAS's Cooperlake kernel
+            // measured slower there than its AVX2 one (`asym-bench products`, AMD EPYC
+            // family 19h, 2026-12-04: 256³ sgemm 102 against 108 GFLOP/s; TD3 [256,256]
+            // 226 against 236 steps/s), so such a CPU gets the AMD AVX2 kernel, Zen.
+            if features.hasAVX512Kernels && !features.avx512HalfWidth {
+                return features.avx512bf16 ? "Cooperlake" : "SkylakeX"
+            }
+            return features.amd ? "Zen" : portableKernel
         }
     }
 

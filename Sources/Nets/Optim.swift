@@ -1,6 +1,4 @@
-#if arch(x86_64)
-import _Builtin_intrinsics.intel
-#endif
+import Kernels
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -45,45 +43,14 @@ public struct Adam: Sendable, Codable, Equatable {
         let biasCorrection2Sqrt = (1 - pow(Double(beta2), Double(step))).squareRoot()
         let stepSize = Float(Double(learningRate) / biasCorrection1)
         let invCorrection2 = Float(1 / biasCorrection2Sqrt)
-        let b1 = beta1, b2 = beta2, eps = epsilon
-        let oneMinusB1 = 1 - b1, oneMinusB2 = 1 - b2
         let n = m.count
         parameters.withUnsafeMutableBufferPointer { p in
             gradients.withUnsafeBufferPointer { g in
                 m.withUnsafeMutableBufferPointer { m in
                     v.withUnsafeMutableBufferPointer { v in
-                        // Four lanes at a time with SSE, which every x86-64 CPU has:
-                        // the scalar loop does not vectorise (its square root keeps
-                        // a libm errno branch), nor does Swift's generic SIMD square
-                        // root, and at [256, 256] Adam took an eighth of a training
-                        // step. Each lane runs the scalar formula's operations in its
-                        // order (IEEE mul, add, div and sqrt round alike in lanes), so
-                        // the bits are the same.
-                        var i = 0
-                        #if arch(x86_64)
-                        let vb1 = _mm_set1_ps(b1), vb2 = _mm_set1_ps(b2)
-                        let v1b1 = _mm_set1_ps(oneMinusB1), v1b2 = _mm_set1_ps(oneMinusB2)
-                        let vStep = _mm_set1_ps(stepSize), vInv = _mm_set1_ps(invCorrection2), vEps = _mm_set1_ps(eps)
-                        let pp = p.baseAddress!, mp = m.baseAddress!, vp = v.baseAddress!, gp = g.baseAddress!
-                        while i + 4 <= n {
-                            let gi = _mm_loadu_ps(gp + i)
-                            let mi = _mm_add_ps(_mm_mul_ps(vb1, _mm_loadu_ps(mp + i)), _mm_mul_ps(v1b1, gi))
-                            let vi = _mm_add_ps(_mm_mul_ps(vb2, _mm_loadu_ps(vp + i)), _mm_mul_ps(_mm_mul_ps(v1b2, gi), gi))
-                            _mm_storeu_ps(mp + i, mi)
-                            _mm_storeu_ps(vp + i, vi)
-                            let denominator = _mm_add_ps(_mm_mul_ps(_mm_sqrt_ps(vi), vInv), vEps)
-                            _mm_storeu_ps(pp + i, _mm_sub_ps(_mm_loadu_ps(pp + i), _mm_div_ps(_mm_mul_ps(vStep, mi), denominator)))
-                            i += 4
-                        }
-                        #endif
-                        while i < n {
-                            let gi = g[i]
-                            let mi = b1 * m[i] + oneMinusB1 * gi
-                            let vi = b2 * v[i] + oneMinusB2 * gi * gi
-                            m[i] = mi; v[i] = vi
-                            p[i] -= stepSize * mi / (vi.squareRoot() * invCorrection2 + eps)
-                            i += 1
-                        }
+                        adamStep(parameters: p.baseAddress!, gradients: g.baseAddress!, m: m.baseAddress!, v: v.baseAddress!,
+                                 count: n, beta1: beta1, beta2: beta2, stepSize: stepSize,
+                                 inverseCorrection2: invCorrection2, epsilon: epsilon)
                     }
                 }
             }
@@ -129,10 +96,9 @@ public func clipGradientNorm(_ network: inout MLP, maxNorm: Float) -> Float {
 /// θ_target ← ρ·θ_target + (1 − ρ)·θ, with ρ = `polyak` (Spinning Up's name; 1 − τ).
 public func polyakUpdate(target: inout MLP, source: MLP, polyak: Float) {
     precondition(target.widths == source.widths, "Polyak update between different shapes")
-    let oneMinus = 1 - polyak
     source.parameters.withUnsafeBufferPointer { s in
         target.parameters.withUnsafeMutableBufferPointer { t in
-            for i in t.indices { t[i] = polyak * t[i] + oneMinus * s[i] }
+            polyakAverage(target: t.baseAddress!, source: s.baseAddress!, count: t.count, polyak: polyak)
         }
     }
 }

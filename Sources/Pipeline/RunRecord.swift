@@ -43,7 +43,7 @@ public struct RunRecord: Codable, Sendable {
         case gitDirty = "git_dirty", toolVersion = "tool_version", wallSeconds = "wall_seconds"
     }
 
-    /// Per-module digests of the fingerprinted source (Nets, Envs, Agents).
+    /// Per-module digests of the fingerprinted source (Kernels, Nets, Envs, Agents).
     public static let moduleFingerprints: [String: String] = {
         var byModule: [String: [(name: String, contents: [UInt8])]] = [:]
         for file in SourceFingerprint.files {

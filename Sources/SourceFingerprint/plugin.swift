@@ -1,13 +1,13 @@
 import Foundation
 import PackagePlugin
 
-/// Embeds the source files that decide a run's numbers (the Nets, Envs and
-/// Agents modules) into the Store module at build time, so every cache key can
+/// Embeds the source files that decide a run's numbers (the Kernels, Nets,
+/// Envs and Agents modules) into the Store module at build time, so every cache key can
 /// hash the code that produced it. Editing Report, Pipeline, the CLI or the
 /// README leaves these files, and so every key, unchanged; editing SAC does not.
 @main
 struct SourceFingerprint: BuildToolPlugin {
-    static let fingerprinted = ["Nets", "Envs", "Agents"]
+    static let fingerprinted = ["Kernels", "Nets", "Envs", "Agents"]
 
     func createBuildCommands(context: PluginContext, target: Target) throws -> [Command] {
         var inputs: [URL] = []

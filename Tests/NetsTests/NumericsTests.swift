@@ -34,6 +34,8 @@ struct NumericsTests {
             case "avx512": f.avx512f = true; f.avx512bw = true; f.avx512dq = true; f.avx512vl = true
             case "avx512f": f.avx512f = true
             case "bf16": f.avx512bf16 = true
+            case "amd": f.amd = true
+            case "zen4": f.amd = true; f.avx512HalfWidth = true
             default: Issue.record("unknown feature \(n)")
             }
         }
@@ -49,6 +51,11 @@ struct NumericsTests {
         #expect(try Numerics.kernel(for: .portable, features: skylakeX) == "Haswell")
         #expect(try Numerics.kernel(for: .native, features: skylakeX) == "SkylakeX")
         #expect(try Numerics.kernel(for: .native, features: Self.features("avx2", "fma", "avx512", "bf16")) == "Cooperlake")
+        // AMD: its own AVX2 kernel; Zen 4's half-width AVX-512 does not earn the AVX-512 one.
+        #expect(try Numerics.kernel(for: .native, features: Self.features("avx2", "fma", "amd")) == "Zen")
+        #expect(try Numerics.kernel(for: .native, features: Self.features("avx2", "fma", "avx512", "bf16", "zen4")) == "Zen")
+        #expect(try Numerics.kernel(for: .portable, features: Self.features("avx2", "fma", "avx512", "bf16", "zen4")) == "Haswell")
+        #expect(try Numerics.kernel(for: .native, features: Self.features("avx2", "fma", "avx512", "bf16", "amd")) == "Cooperlake")
         // AVX-512F alone (Knights Landing) lacks what the SkylakeX kernel uses.
         #expect(try Numerics.kernel(for: .native, features: Self.features("avx2", "fma", "avx512f")) == "Haswell")
         for profile in NumericsProfile.allCases {

@@ -30,11 +30,13 @@ struct KeyTests {
         #expect(ArtifactKey.compute(spec: spec, code: String(repeating: "0", count: 64)) != key)
     }
 
-    @Test("the code fingerprint covers Nets, Envs and Agents (SAC included) and nothing else")
+    @Test("the code fingerprint covers Kernels, Nets, Envs and Agents (SAC included) and nothing else")
     func fingerprintScope() throws {
         let names = SourceFingerprint.fileNames
-        #expect(names.contains("Agents/SAC.swift") && names.contains("Nets/MLP.swift") && names.contains("Envs/Pendulum.swift"))
-        #expect(names.allSatisfy { $0.hasPrefix("Nets/") || $0.hasPrefix("Envs/") || $0.hasPrefix("Agents/") })
+        #expect(names.contains("Agents/SAC.swift") && names.contains("Nets/MLP.swift") && names.contains("Envs/Pendulum.swift")
+                && names.contains("Kernels/Products.swift"))
+        let modules = ["Kernels/", "Nets/", "Envs/", "Agents/"]
+        #expect(names.allSatisfy { name in modules.contains { name.hasPrefix($0) } })
         #expect(!names.contains { $0.contains("Report") || $0.contains("Pipeline") || $0.contains("README") || $0.hasPrefix("asym/") })
         // The embedded text is the source as built, and the fingerprint is its digest.
         let files = SourceFingerprint.files
