@@ -27,8 +27,9 @@ PORTABLE_ENV := ASYM_NUMERICS=portable OPENBLAS_CORETYPE=Haswell
 # (a CPU-only torch wheel, if the machine has one, is much smaller than PyPI's).
 PEER_PYTHON ?= /opt/sb3-venv/bin/python
 PEER_SIZES ?= 4,16,256
-PEER_STEPS ?= 1000
+PEER_STEPS ?= 1500
 PEER_TSV ?= .build/sb3_throughput.tsv
+COMMA := ,
 
 .PHONY: setup packages models build demo test bench bench-peer clean
 
@@ -78,14 +79,20 @@ bench: setup
 	  $(BIN)/asym-bench --numerics portable offpolicy && $(BIN)/asym-bench --numerics native offpolicy && \
 	  echo "no $(PEER_PYTHON): no peer figures (see PEER_PYTHON in the Makefile)"; fi
 
-## bench-peer: Stable-Baselines3 (one torch thread) on Pendulum-v1, then ours
-## under both profiles beside it, with the ratio; all in this one run
+## bench-peer: Stable-Baselines3 (one torch thread) on Pendulum-v1 and ours
+## under both profiles, with the ratio; per algorithm and size SB3 then ours,
+## back to back, so both run under the same load of a shared machine
 bench-peer: build
 	@[ -x $(PEER_PYTHON) ] || { echo "bench-peer: no $(PEER_PYTHON); set it up as the Makefile's PEER_PYTHON note says"; exit 1; }
-	$(PEER_PYTHON) Sources/AsymBench/Peer/sb3_throughput.py --threads 1 --sizes $(PEER_SIZES) \
-	  --algos DDPG,TD3,SAC --train-steps $(PEER_STEPS) --out $(PEER_TSV) >/dev/null
-	$(BIN)/asym-bench --numerics portable offpolicy --peer $(PEER_TSV)
-	$(BIN)/asym-bench --numerics native offpolicy --peer $(PEER_TSV)
+	@$(BIN)/asym-bench offpolicy --legend
+	@set -e; for algo in DDPG TD3 SAC; do for h in $(subst $(COMMA), ,$(PEER_SIZES)); do \
+	  $(PEER_PYTHON) Sources/AsymBench/Peer/sb3_throughput.py --threads 1 --sizes $$h --algos $$algo \
+	    --train-steps $(PEER_STEPS) --out $(PEER_TSV) >/dev/null; \
+	  for profile in portable native; do \
+	    ASYM_BENCH_ALGOS=$$(echo $$algo | tr A-Z a-z) ASYM_BENCH_SIZES=$$h \
+	      $(BIN)/asym-bench --numerics $$profile offpolicy --rows-only --peer $(PEER_TSV); \
+	  done; done; done
+	@echo "peer: $$(head -1 $(PEER_TSV) | cut -c3-)"
 
 clean:
 	rm -rf .build

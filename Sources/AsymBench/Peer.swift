@@ -3,11 +3,13 @@ import Glibc
 #endif
 
 /// Stable-Baselines3 steps/s from the TSV that Peer/sb3_throughput.py prints
-/// (columns algo, hidden, threads, env_sps, …; `#` lines are comments),
-/// measured on this machine in the same `make bench-peer` run as our figures.
+/// (columns algo, hidden, threads, env_sps, env_sps_best, …; `#` lines are
+/// comments), measured on this machine in the same `make bench-peer` run as our figures.
 struct PeerFigures {
-    /// env steps/s at one torch thread, by algorithm ("SAC") and hidden size ("[256,256]").
+    /// env steps/s at one torch thread over the training phase, by algorithm ("SAC") and hidden size ("[256,256]").
     var stepsPerSecond: [String: Double] = [:]
+    /// The same, in the fastest window of at least a second (absent from older TSVs).
+    var bestStepsPerSecond: [String: Double] = [:]
     /// The script's first comment line: torch, SB3 and gymnasium versions.
     var versions = ""
 
@@ -28,14 +30,20 @@ struct PeerFigures {
                   let algo = columns.firstIndex(of: "algo"), let hidden = columns.firstIndex(of: "hidden"),
                   let threads = columns.firstIndex(of: "threads"), let sps = columns.firstIndex(of: "env_sps"),
                   let rate = Double(fields[sps]) else { throw .malformed(path, line) }
-            if fields[threads] == "1" { stepsPerSecond["\(fields[algo]) \(fields[hidden])"] = rate }
+            guard fields[threads] == "1" else { continue }
+            stepsPerSecond["\(fields[algo]) \(fields[hidden])"] = rate
+            if let best = columns.firstIndex(of: "env_sps_best"), let value = Double(fields[best]), value.isFinite {
+                bestStepsPerSecond["\(fields[algo]) \(fields[hidden])"] = value
+            }
         }
         guard header != nil else { throw .malformed(path, "no header line") }
     }
 
-    /// SB3's figure for `algo` (e.g. "SAC") with hidden sizes `hidden`.
-    func rate(_ algo: String, _ hidden: [Int]) -> Double? {
-        stepsPerSecond["\(algo.uppercased()) [\(hidden.map(String.init).joined(separator: ","))]"]
+    /// SB3's figure for `algo` (e.g. "SAC") with hidden sizes `hidden`: the
+    /// training phase's mean, or its fastest window's rate (`best`).
+    func rate(_ algo: String, _ hidden: [Int], best: Bool = false) -> Double? {
+        let key = "\(algo.uppercased()) [\(hidden.map(String.init).joined(separator: ","))]"
+        return best ? bestStepsPerSecond[key] : stepsPerSecond[key]
     }
 }
 
