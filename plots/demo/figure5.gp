@@ -40,7 +40,7 @@ do for [format in "png svg"] {
     set logscale y
     set format y '10^{%L}'
     set xrange [-0.5:9.5]
-    set yrange [100.0:1000000000.0]
+    set yrange [100.0:100000000.0]
     set xtics rotate by -45 left
     set key top right
     plot datafile index 0 using 1:4:5:6:xtic(2) with yerrorlines lt 1 title 'measured (median, min-max)', \

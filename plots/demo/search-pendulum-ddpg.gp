@@ -42,7 +42,7 @@ do for [format in "png svg"] {
     set xrange [0:*]
     set xtics 0, 50000.0
     set format x '%.0s%c'
-    set yrange [1.0:1000.0]
+    set yrange [1.0:10000.0]
     plot datafile index 0 using 1:(($2-$3) > 0 ? $2-$3 : $2/10):($2+$3) with filledcurves lt 1 notitle, \
          datafile index 0 using 1:2 with lines lt 1 title "[c] = [a] = [4,4]", \
          datafile index 1 using 1:(($2-$3) > 0 ? $2-$3 : $2/10):($2+$3) with filledcurves lt 2 notitle, \
@@ -58,7 +58,7 @@ do for [format in "png svg"] {
     set xrange [0:*]
     set xtics 0, 50000.0
     set format x '%.0s%c'
-    set yrange [1.0:1000.0]
+    set yrange [1.0:10000.0]
     plot datafile index 3 using 1:(($2-$3) > 0 ? $2-$3 : $2/10):($2+$3) with filledcurves lt 1 notitle, \
          datafile index 3 using 1:2 with lines lt 1 title "[a] [1,1]", \
          datafile index 4 using 1:(($2-$3) > 0 ? $2-$3 : $2/10):($2+$3) with filledcurves lt 2 notitle, \

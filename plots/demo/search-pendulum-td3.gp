@@ -60,9 +60,9 @@ do for [format in "png svg"] {
     set format x '%.0s%c'
     set yrange [1.0:10000.0]
     plot datafile index 3 using 1:(($2-$3) > 0 ? $2-$3 : $2/10):($2+$3) with filledcurves lt 1 notitle, \
-         datafile index 3 using 1:2 with lines lt 1 title "[a] [1,1]", \
+         datafile index 3 using 1:2 with lines lt 1 title "[a] [4,4]", \
          datafile index 4 using 1:(($2-$3) > 0 ? $2-$3 : $2/10):($2+$3) with filledcurves lt 2 notitle, \
-         datafile index 4 using 1:2 with lines lt 2 title "[a] [4,4]", \
+         datafile index 4 using 1:2 with lines lt 2 title "[a] [8,8]", \
          datafile index 5 using 1:(($2-$3) > 0 ? $2-$3 : $2/10):($2+$3) with filledcurves lt 3 notitle, \
          datafile index 5 using 1:2 with lines lt 3 title "[a] [16,16]"
     set title "(b) episodic return"
@@ -76,9 +76,9 @@ do for [format in "png svg"] {
     set format x '%.0s%c'
     set yrange [*:*]
     plot datafile index 6 using 1:($2-$3):($2+$3) with filledcurves lt 1 notitle, \
-         datafile index 6 using 1:2 with lines lt 1 title "[a] [1,1]", \
+         datafile index 6 using 1:2 with lines lt 1 title "[a] [4,4]", \
          datafile index 7 using 1:($2-$3):($2+$3) with filledcurves lt 2 notitle, \
-         datafile index 7 using 1:2 with lines lt 2 title "[a] [4,4]", \
+         datafile index 7 using 1:2 with lines lt 2 title "[a] [8,8]", \
          datafile index 8 using 1:($2-$3):($2+$3) with filledcurves lt 3 notitle, \
          datafile index 8 using 1:2 with lines lt 3 title "[a] [16,16]"
     set multiplot next
