@@ -32,31 +32,31 @@ func benchOffPolicy(peer: PeerFigures?, rowsOnly: Bool = false) {
             ]) else { print("\(algo): cannot build"); continue }
             let metrics = NullMetrics()
             while agent.stepsDone < 300 { agent.trainStep(metrics: metrics) }   // fill the buffer, warm up
-            // Whole steps in `windows` back-to-back windows of at least `windowSeconds`
-            // each: the mean is over all of them, so it never exceeds the best.
+            // Whole steps in `windows` back-to-back windows of at least `windowSeconds` each.
             let start = now()
-            var steps = 0, windowStart = start, windowSteps = 0, best = 0.0, done = 0, end = start
-            while done < windows {
+            var steps = 0, windowStart = start, windowSteps = 0, rates: [Double] = [], end = start
+            while rates.count < windows {
                 agent.trainStep(metrics: metrics)
                 steps += 1; windowSteps += 1
                 let t = now()
                 if t - windowStart >= windowSeconds {
-                    best = max(best, Double(windowSteps) / (t - windowStart))
-                    windowStart = t; windowSteps = 0; done += 1; end = t
+                    rates.append(Double(windowSteps) / (t - windowStart))
+                    windowStart = t; windowSteps = 0; end = t
                 }
             }
             let mean = Double(steps) / (end - start)
-            let reference = peer?.rate(algo.rawValue, hidden, best: true)
-            let ratio = reference.map { best / $0 }
+            let median = rates.sorted()[rates.count / 2]
+            let reference = peer?.rate(algo.rawValue, hidden, median: true)
+            let ratio = reference.map { median / $0 }
             let meanRatio = peer?.rate(algo.rawValue, hidden).map { mean / $0 }
             let verdict = zip(ratio, target(hidden)).map { $0 >= $1 ? "" : "  below target" } ?? ""
-            print("\(padRight(profile.rawValue, 9))\(padRight(Numerics.kernel, 9))\(pad(algo.rawValue, 5)) \(pad("\(hidden)", 10)) \(pad(fixed(mean, 0), 7)) \(pad(fixed(best, 0), 7)) \(pad(peer?.rate(algo.rawValue, hidden).map { fixed($0, 0) } ?? "–", 9)) \(pad(reference.map { fixed($0, 0) } ?? "–", 6)) \(pad(ratio.map { fixed($0, 2) + "×" } ?? "–", 7)) \(pad(meanRatio.map { fixed($0, 2) + "×" } ?? "–", 8)) \(pad(target(hidden).map { "≥" + fixed($0, 1) + "×" } ?? "", 7))\(verdict)")
+            print("\(padRight(profile.rawValue, 9))\(padRight(Numerics.kernel, 9))\(pad(algo.rawValue, 5)) \(pad("\(hidden)", 10)) \(pad(fixed(mean, 0), 7)) \(pad(fixed(median, 0), 7)) \(pad(peer?.rate(algo.rawValue, hidden).map { fixed($0, 0) } ?? "–", 9)) \(pad(reference.map { fixed($0, 0) } ?? "–", 7)) \(pad(ratio.map { fixed($0, 2) + "×" } ?? "–", 7)) \(pad(meanRatio.map { fixed($0, 2) + "×" } ?? "–", 8)) \(pad(target(hidden).map { "≥" + fixed($0, 1) + "×" } ?? "", 7))\(verdict)")
         }
     }
 }
 
-/// How many windows each configuration trains while timed, and the window
-/// length for its best rate (SB3's script uses the same window, `WINDOW_S`).
+/// How many windows each configuration trains while timed, and their length
+/// (SB3's script uses the same, `WINDOW_S`).
 private let windows = 5, windowSeconds = 1.0
 
 /// The off-policy table's title, what its columns mean, and its header.
@@ -64,10 +64,10 @@ func printOffPolicyLegend(peer: PeerFigures?) {
     print("== offpolicy: env steps/s training on Pendulum-v0, 1 gradient step per env step, batch 256, one thread")
     if let peer { print("peer: Stable-Baselines3 on Pendulum-v1 measured in this run (\(peer.versions))") }
     else { print("peer: SB3's figures come from `make bench-peer`, which measures them in the same run") }
-    print("steps/s: the mean over \(windows) s, and the fastest \(Int(windowSeconds)) s window within it (\"best\"); SB3's the same")
-    print("over its training phase. The ratio and target use the best windows: on a shared machine whose neighbours")
-    print("come and go the means move by ±15 % between runs minutes apart; the least-disturbed rates move less.")
-    print("\(padRight("profile", 9))\(padRight("kernel", 9))\(pad("algo", 5)) \(pad("hidden", 10)) \(pad("mean", 7)) \(pad("best", 7)) \(pad("SB3 mean", 9)) \(pad("best", 6)) \(pad("ratio", 7)) \(pad("(means)", 8)) \(pad("target", 7))")
+    print("steps/s: the mean over \(windows) windows of \(Int(windowSeconds)) s and their median; SB3's the same over its training phase")
+    print("(`make bench-peer` runs it just before ours, per algorithm and size). The ratio and target use the medians:")
+    print("on a shared machine whose neighbours come and go a burst of load moves a mean, not a median.")
+    print("\(padRight("profile", 9))\(padRight("kernel", 9))\(pad("algo", 5)) \(pad("hidden", 10)) \(pad("mean", 7)) \(pad("median", 7)) \(pad("SB3 mean", 9)) \(pad("median", 7)) \(pad("ratio", 7)) \(pad("(means)", 8)) \(pad("target", 7))")
 }
 
 private func zip<A, B>(_ a: A?, _ b: B?) -> (A, B)? {

@@ -3,13 +3,13 @@ import Glibc
 #endif
 
 /// Stable-Baselines3 steps/s from the TSV that Peer/sb3_throughput.py prints
-/// (columns algo, hidden, threads, env_sps, env_sps_best, …; `#` lines are
+/// (columns algo, hidden, threads, env_sps, env_sps_median, …; `#` lines are
 /// comments), measured on this machine in the same `make bench-peer` run as our figures.
 struct PeerFigures {
     /// env steps/s at one torch thread over the training phase, by algorithm ("SAC") and hidden size ("[256,256]").
     var stepsPerSecond: [String: Double] = [:]
-    /// The same, in the fastest window of at least a second (absent from older TSVs).
-    var bestStepsPerSecond: [String: Double] = [:]
+    /// The median over the training phase's windows of at least a second (absent from older TSVs).
+    var medianStepsPerSecond: [String: Double] = [:]
     /// The script's first comment line: torch, SB3 and gymnasium versions.
     var versions = ""
 
@@ -32,18 +32,18 @@ struct PeerFigures {
                   let rate = Double(fields[sps]) else { throw .malformed(path, line) }
             guard fields[threads] == "1" else { continue }
             stepsPerSecond["\(fields[algo]) \(fields[hidden])"] = rate
-            if let best = columns.firstIndex(of: "env_sps_best"), let value = Double(fields[best]), value.isFinite {
-                bestStepsPerSecond["\(fields[algo]) \(fields[hidden])"] = value
+            if let median = columns.firstIndex(of: "env_sps_median"), let value = Double(fields[median]), value.isFinite {
+                medianStepsPerSecond["\(fields[algo]) \(fields[hidden])"] = value
             }
         }
         guard header != nil else { throw .malformed(path, "no header line") }
     }
 
     /// SB3's figure for `algo` (e.g. "SAC") with hidden sizes `hidden`: the
-    /// training phase's mean, or its fastest window's rate (`best`).
-    func rate(_ algo: String, _ hidden: [Int], best: Bool = false) -> Double? {
+    /// training phase's mean, or the median of its windows' rates (`median`).
+    func rate(_ algo: String, _ hidden: [Int], median: Bool = false) -> Double? {
         let key = "\(algo.uppercased()) [\(hidden.map(String.init).joined(separator: ","))]"
-        return best ? bestStepsPerSecond[key] : stepsPerSecond[key]
+        return median ? medianStepsPerSecond[key] : stepsPerSecond[key]
     }
 }
 
