@@ -53,8 +53,8 @@ struct ParsedStage: Sendable {
     var matrixMark: SourceMark?
     var exclusions: [Exclusion] = []
     // evaluate
-    var episodes = 10
-    var evalSeed: UInt64 = 10_000
+    var episodes = EvaluationDefaults.episodes
+    var evalSeed = EvaluationDefaults.seed
     // search
     var sizes: [[Int]]?
     var sizesMark: SourceMark

@@ -16,6 +16,14 @@ public enum StageKind: String, CaseIterable, Codable, Sendable {
     case report
 }
 
+/// The evaluate stage's defaults, which the report's own rollouts (Figure 1) share.
+enum EvaluationDefaults {
+    /// `episodes`: deterministic episodes per model.
+    static let episodes = 10
+    /// `eval_seed`: the first seed of the evaluation stream, away from the training seeds.
+    static let seed: UInt64 = 10_000
+}
+
 /// How a node's numbers are computed (the BLAS kernel choice; part of every key).
 public enum NumericsProfile: String, CaseIterable, Codable, Sendable {
     /// One fixed kernel on any x86-64 with AVX2+FMA: the same bits on every such machine.

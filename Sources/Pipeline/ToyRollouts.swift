@@ -17,14 +17,12 @@ enum ToyRollouts {
         return pairs.compactMap { pair in
             let matching = toy.filter { $0.algorithm == algorithm && $0.actorHidden == pair.actor && $0.criticHidden == pair.critic }
             guard let run = matching.min(by: { $0.seed < $1.seed }),
-                  let steps = try? episode(of: run.artifact, seed: evaluationSeed &+ run.seed) else { return nil }
+                  let steps = try? episode(of: run.artifact, seed: EvaluationDefaults.seed &+ run.seed) else { return nil }
             return ToyRollout(algorithm: algorithm.uppercased(), actorHidden: pair.actor, criticHidden: pair.critic, steps: steps)
         }
     }
 
     static let environment = "ToyTracking-v0"
-    /// Away from the training seeds, like the evaluate stage's default stream.
-    static let evaluationSeed: UInt64 = 10_000
 
     /// One episode of the artifact's deterministic actor: per step the observed
     /// error o = g − s the actor saw, its action, and the state and goal after it.
