@@ -47,7 +47,7 @@ let package = Package(
         // The hot loops, compiled for AVX2 (every numerics profile requires it; Nets checks
         // the CPU before any of them runs). Swift never contracts x * y + z into an FMA, so
         // the wider registers change no bits. -O, not -Ounchecked: under -Ounchecked LLVM
-        // splits the SIMD8 accumulators of a reduction into 64-bit pieces (3× slower).
+        // splits the SIMD8 accumulators of a reduction into 64-bit pieces (2× slower).
         .target(name: "Kernels", swiftSettings: [.unsafeFlags(["-Xcc", "-mavx2", "-Xcc", "-mfma"]),
                                                  .unsafeFlags(["-O", "-wmo"], .when(configuration: .release))]),
         .target(name: "Nets", dependencies: ["CBLAS", "Kernels"], swiftSettings: optimize),
